@@ -1,0 +1,535 @@
+// The lab's shared state: where every simulated VM is, which switch ports exist on which
+// host, and the frames crossing them. The vCenter side (vc_*.go) changes it when any
+// vSphere client calls the API; the ESXi side (esx_*.go) reads it for esxcli/net-stats
+// output and subscribes to its frames for pktcap-uw. Every change and frame is appended
+// to truth.jsonl so tests know what a perfect capture contains.
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"hash/fnv"
+	"os"
+	"sort"
+	"sync"
+	"time"
+)
+
+// Settings are the lab's knobs for behaviour real vSphere may or may not have.
+type Settings struct {
+	BootDHCPDelay   time.Duration `json:"boot_dhcp_delay"`   // power-on to DHCP DISCOVER
+	ResetKeepsPort  bool          `json:"reset_keeps_port"`  // real behaviour unverified
+	TrafficInterval time.Duration `json:"traffic_interval"`  // periodic ICMP/UDP per VM
+	FloodPPS        int           `json:"flood_pps"`         // 0 = off
+	FloodVM         string        `json:"flood_vm"`          // VM name that floods
+	FloodFrameLen   int           `json:"flood_frame_len"`
+	DRSInterval     time.Duration `json:"drs_interval"`      // 0 = only on POST /drs
+	ClockSkew       map[string]time.Duration `json:"clock_skew"` // per host, added to pcap timestamps
+}
+
+func DefaultSettings() Settings {
+	return Settings{BootDHCPDelay: time.Second, TrafficInterval: 200 * time.Millisecond,
+		FloodFrameLen: 512, ClockSkew: map[string]time.Duration{}}
+}
+
+type NicSpec struct {
+	Label     string `json:"label"`
+	MAC       string `json:"mac"`       // lower case
+	Portgroup string `json:"portgroup"` // standard portgroup name or DVS portgroup name
+	DVS       bool   `json:"dvs"`
+}
+
+type VMState struct {
+	Name      string    `json:"name"`
+	Moref     string    `json:"moref"` // set by the vCenter side once created
+	Folder    string    `json:"folder"`
+	Nics      []NicSpec `json:"nics"`
+	Host      string    `json:"host"` // host name
+	PoweredOn bool      `json:"powered_on"`
+	WorldID   int64     `json:"world_id"`
+	BootTime  time.Time `json:"boot_time"`
+	Boots     int       `json:"boots"`
+	Ports     map[string]int64 `json:"ports"` // MAC -> port ID on Host while powered on
+}
+
+type PortRec struct {
+	ID        int64
+	MAC       string
+	VM        string // VM name ("" for vmk ports)
+	VMMoref   string
+	NicIndex  int
+	Portgroup string
+	DVS       bool
+	WorldID   int64
+}
+
+type HostState struct {
+	Name     string              `json:"name"`
+	Moref    string              `json:"moref"`
+	Version  string              `json:"version"` // "8.0.3"
+	Build    string              `json:"build"`
+	Cluster  string              `json:"cluster"` // "" for standalone
+	Uplinks  []string            `json:"uplinks"`
+	LAGs     map[string][]string `json:"lags"`
+	Vswitch  string              `json:"vswitch"`
+	DVSName  string              `json:"dvs"`
+	nextPort int64
+	ports    map[int64]*PortRec
+}
+
+// ChangeKind says what happened to a VM; listeners mirror it into the simulator
+// (events, properties) and into traffic (DHCP at boot).
+type ChangeKind string
+
+const (
+	ChPowerOn     ChangeKind = "power-on"
+	ChPowerOff    ChangeKind = "power-off"
+	ChReset       ChangeKind = "reset"
+	ChGuestReboot ChangeKind = "guest-reboot"
+	ChMigrate     ChangeKind = "migrate"
+	ChRemoved     ChangeKind = "removed"
+)
+
+type Change struct {
+	Kind     ChangeKind
+	VM       string // name
+	Moref    string
+	FromHost string
+	ToHost   string
+	Reason   string // "api", "drs", "ha", "lab"
+	Time     time.Time
+	OldPorts map[string]int64
+	NewPorts map[string]int64
+}
+
+// Frame is one Ethernet frame crossing a VM port or an uplink in one direction.
+// Dir follows pktcap-uw: 0 = input (into the switch: from the VM, or from the wire
+// on an uplink), 1 = output (out of the switch: to the VM, or onto the wire).
+type Frame struct {
+	Time   time.Time
+	Host   string
+	Port   int64  // 0 when Uplink is set
+	Uplink string // "" for a VM port
+	Dir    int
+	VM     string
+	MAC    string
+	Kind   string // "dhcp-discover", "dhcp-offer", "dhcp-request", "dhcp-ack", "arp", "icmp", "udp", "flood"
+	Seq    uint64
+	Data   []byte
+}
+
+type Subscription struct {
+	C      chan *Frame
+	match  func(*Frame) bool
+	id     int
+	Dropped uint64 // frames dropped because C was full
+}
+
+type World struct {
+	mu       sync.Mutex
+	Settings Settings
+	Hosts    map[string]*HostState // by name
+	VMs      map[string]*VMState   // by name (names may repeat across folders: key is Folder+"/"+Name)
+	listeners []func(Change)
+	subs     map[int]*Subscription
+	nextSub  int
+	nextWorld int64
+	truth    *os.File
+	truthMu  sync.Mutex
+}
+
+func NewWorld(truthPath string) (*World, error) {
+	w := &World{Settings: DefaultSettings(), Hosts: map[string]*HostState{},
+		VMs: map[string]*VMState{}, subs: map[int]*Subscription{}, nextWorld: 1000100}
+	if truthPath != "" {
+		f, err := os.OpenFile(truthPath, os.O_CREATE|os.O_WRONLY|os.O_TRUNC|os.O_APPEND, 0o644)
+		if err != nil {
+			return nil, err
+		}
+		w.truth = f
+	}
+	return w, nil
+}
+
+func (w *World) Close() {
+	if w.truth != nil {
+		w.truth.Close()
+	}
+}
+
+func VMKey(folder, name string) string { return folder + "/" + name }
+
+func (w *World) AddHost(h *HostState) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if h.ports == nil {
+		h.ports = map[int64]*PortRec{}
+	}
+	if h.nextPort == 0 {
+		// Real VM ports on a standard vSwitch look like 33554436 (0x02000004) upwards.
+		h.nextPort = 33554440 + int64(len(w.Hosts))*1000
+	}
+	w.Hosts[h.Name] = h
+}
+
+func (w *World) AddVM(v *VMState) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if v.Ports == nil {
+		v.Ports = map[string]int64{}
+	}
+	w.VMs[VMKey(v.Folder, v.Name)] = v
+}
+
+// OnChange registers fn; it is called (outside the lock, in order) after each change.
+func (w *World) OnChange(fn func(Change)) {
+	w.mu.Lock()
+	w.listeners = append(w.listeners, fn)
+	w.mu.Unlock()
+}
+
+func (w *World) notify(c Change) {
+	w.mu.Lock()
+	ls := append([]func(Change){}, w.listeners...)
+	w.mu.Unlock()
+	for _, fn := range ls {
+		fn(c)
+	}
+}
+
+// FindVM finds a VM by moref, then by key, then by unique name.
+func (w *World) FindVM(id string) *VMState {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.findVMLocked(id)
+}
+
+func (w *World) findVMLocked(id string) *VMState {
+	for _, v := range w.VMs {
+		if v.Moref == id {
+			return v
+		}
+	}
+	if v, ok := w.VMs[id]; ok {
+		return v
+	}
+	var found *VMState
+	for _, v := range w.VMs {
+		if v.Name == id {
+			if found != nil {
+				return nil
+			}
+			found = v
+		}
+	}
+	return found
+}
+
+// assignPortsLocked gives every NIC of v a fresh port on v.Host. Port IDs are never
+// reused on a host, like a real host after a port is freed and the VM comes back.
+func (w *World) assignPortsLocked(v *VMState, now time.Time) map[string]int64 {
+	h := w.Hosts[v.Host]
+	v.Ports = map[string]int64{}
+	for i, n := range v.Nics {
+		id := h.nextPort
+		h.nextPort++
+		h.ports[id] = &PortRec{ID: id, MAC: n.MAC, VM: v.Name, VMMoref: v.Moref, NicIndex: i,
+			Portgroup: n.Portgroup, DVS: n.DVS, WorldID: v.WorldID}
+		v.Ports[n.MAC] = id
+		w.truthLocked(map[string]any{"t": now.UnixNano(), "ev": "port-assign", "vm": v.Name,
+			"mac": n.MAC, "host": v.Host, "port": id})
+	}
+	return copyPorts(v.Ports)
+}
+
+func (w *World) releasePortsLocked(v *VMState, now time.Time) map[string]int64 {
+	old := copyPorts(v.Ports)
+	if h := w.Hosts[v.Host]; h != nil {
+		for mac, id := range v.Ports {
+			delete(h.ports, id)
+			w.truthLocked(map[string]any{"t": now.UnixNano(), "ev": "port-release", "vm": v.Name,
+				"mac": mac, "host": v.Host, "port": id})
+		}
+	}
+	v.Ports = map[string]int64{}
+	return old
+}
+
+func copyPorts(m map[string]int64) map[string]int64 {
+	c := make(map[string]int64, len(m))
+	for k, v := range m {
+		c[k] = v
+	}
+	return c
+}
+
+func (w *World) PowerOn(id, reason string) error {
+	w.mu.Lock()
+	v := w.findVMLocked(id)
+	if v == nil {
+		w.mu.Unlock()
+		return fmt.Errorf("no VM %q", id)
+	}
+	if v.PoweredOn {
+		w.mu.Unlock()
+		return nil
+	}
+	now := time.Now()
+	w.nextWorld += 7
+	v.WorldID = w.nextWorld
+	v.PoweredOn = true
+	v.BootTime = now
+	v.Boots++
+	ports := w.assignPortsLocked(v, now)
+	w.truthLocked(map[string]any{"t": now.UnixNano(), "ev": "power-on", "vm": v.Name, "host": v.Host, "boot": v.Boots})
+	c := Change{Kind: ChPowerOn, VM: v.Name, Moref: v.Moref, ToHost: v.Host, Reason: reason, Time: now, NewPorts: ports}
+	w.mu.Unlock()
+	w.notify(c)
+	return nil
+}
+
+func (w *World) PowerOff(id, reason string) error {
+	w.mu.Lock()
+	v := w.findVMLocked(id)
+	if v == nil {
+		w.mu.Unlock()
+		return fmt.Errorf("no VM %q", id)
+	}
+	if !v.PoweredOn {
+		w.mu.Unlock()
+		return nil
+	}
+	now := time.Now()
+	old := w.releasePortsLocked(v, now)
+	v.PoweredOn = false
+	v.WorldID = 0
+	w.truthLocked(map[string]any{"t": now.UnixNano(), "ev": "power-off", "vm": v.Name, "host": v.Host})
+	c := Change{Kind: ChPowerOff, VM: v.Name, Moref: v.Moref, FromHost: v.Host, Reason: reason, Time: now, OldPorts: old}
+	w.mu.Unlock()
+	w.notify(c)
+	return nil
+}
+
+// Reset restarts the VM process: a new world, a new boot, and a new port unless
+// Settings.ResetKeepsPort.
+func (w *World) Reset(id, reason string) error {
+	w.mu.Lock()
+	v := w.findVMLocked(id)
+	if v == nil {
+		w.mu.Unlock()
+		return fmt.Errorf("no VM %q", id)
+	}
+	if !v.PoweredOn {
+		w.mu.Unlock()
+		return fmt.Errorf("VM %q is powered off", v.Name)
+	}
+	now := time.Now()
+	var old, ports map[string]int64
+	w.nextWorld += 7
+	v.WorldID = w.nextWorld
+	if w.Settings.ResetKeepsPort {
+		old, ports = copyPorts(v.Ports), copyPorts(v.Ports)
+		for _, id := range v.Ports {
+			w.Hosts[v.Host].ports[id].WorldID = v.WorldID
+		}
+	} else {
+		old = w.releasePortsLocked(v, now)
+		ports = w.assignPortsLocked(v, now)
+	}
+	v.BootTime = now
+	v.Boots++
+	w.truthLocked(map[string]any{"t": now.UnixNano(), "ev": "reset", "vm": v.Name, "host": v.Host, "boot": v.Boots})
+	c := Change{Kind: ChReset, VM: v.Name, Moref: v.Moref, FromHost: v.Host, ToHost: v.Host, Reason: reason,
+		Time: now, OldPorts: old, NewPorts: ports}
+	w.mu.Unlock()
+	w.notify(c)
+	return nil
+}
+
+// GuestReboot restarts the guest OS only: same world, same port, DHCP again.
+func (w *World) GuestReboot(id, reason string) error {
+	w.mu.Lock()
+	v := w.findVMLocked(id)
+	if v == nil || !v.PoweredOn {
+		w.mu.Unlock()
+		return fmt.Errorf("VM %q is not running", id)
+	}
+	now := time.Now()
+	v.Boots++
+	w.truthLocked(map[string]any{"t": now.UnixNano(), "ev": "guest-reboot", "vm": v.Name, "host": v.Host, "boot": v.Boots})
+	c := Change{Kind: ChGuestReboot, VM: v.Name, Moref: v.Moref, FromHost: v.Host, ToHost: v.Host, Reason: reason,
+		Time: now, OldPorts: copyPorts(v.Ports), NewPorts: copyPorts(v.Ports)}
+	w.mu.Unlock()
+	w.notify(c)
+	return nil
+}
+
+// Migrate moves the VM to host `to`; a powered-on VM gets new ports there.
+// reason is "api", "drs" or "ha".
+func (w *World) Migrate(id, to, reason string) error {
+	w.mu.Lock()
+	v := w.findVMLocked(id)
+	if v == nil {
+		w.mu.Unlock()
+		return fmt.Errorf("no VM %q", id)
+	}
+	if w.Hosts[to] == nil {
+		w.mu.Unlock()
+		return fmt.Errorf("no host %q", to)
+	}
+	from := v.Host
+	if from == to {
+		w.mu.Unlock()
+		return nil
+	}
+	now := time.Now()
+	var old, ports map[string]int64
+	if v.PoweredOn {
+		old = w.releasePortsLocked(v, now)
+	}
+	v.Host = to
+	if v.PoweredOn {
+		ports = w.assignPortsLocked(v, now)
+	}
+	w.truthLocked(map[string]any{"t": now.UnixNano(), "ev": "migrate", "vm": v.Name, "from": from, "to": to, "reason": reason})
+	c := Change{Kind: ChMigrate, VM: v.Name, Moref: v.Moref, FromHost: from, ToHost: to, Reason: reason,
+		Time: now, OldPorts: old, NewPorts: ports}
+	w.mu.Unlock()
+	w.notify(c)
+	return nil
+}
+
+// Remove deletes a VM from the world (destroyed through the API).
+func (w *World) Remove(id, reason string) error {
+	w.mu.Lock()
+	v := w.findVMLocked(id)
+	if v == nil {
+		w.mu.Unlock()
+		return fmt.Errorf("no VM %q", id)
+	}
+	now := time.Now()
+	old := w.releasePortsLocked(v, now)
+	delete(w.VMs, VMKey(v.Folder, v.Name))
+	w.truthLocked(map[string]any{"t": now.UnixNano(), "ev": "removed", "vm": v.Name, "host": v.Host})
+	c := Change{Kind: ChRemoved, VM: v.Name, Moref: v.Moref, FromHost: v.Host, Reason: reason, Time: now, OldPorts: old}
+	w.mu.Unlock()
+	w.notify(c)
+	return nil
+}
+
+// HostPorts returns a snapshot of the live ports on a host, sorted by ID.
+func (w *World) HostPorts(host string) []PortRec {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	h := w.Hosts[host]
+	if h == nil {
+		return nil
+	}
+	out := make([]PortRec, 0, len(h.ports))
+	for _, p := range h.ports {
+		out = append(out, *p)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+// PortExists tells whether a port ID is live on a host.
+func (w *World) PortExists(host string, id int64) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	h := w.Hosts[host]
+	return h != nil && h.ports[id] != nil
+}
+
+// VMsSnapshot returns copies of all VMs, sorted by name then folder.
+func (w *World) VMsSnapshot() []VMState {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	out := make([]VMState, 0, len(w.VMs))
+	for _, v := range w.VMs {
+		c := *v
+		c.Ports = copyPorts(v.Ports)
+		c.Nics = append([]NicSpec{}, v.Nics...)
+		out = append(out, c)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Name != out[j].Name {
+			return out[i].Name < out[j].Name
+		}
+		return out[i].Folder < out[j].Folder
+	})
+	return out
+}
+
+// UplinkFor picks the member uplink a VM's traffic uses (stable hash by MAC, like
+// "route based on originating port" / source MAC hashing).
+func (w *World) UplinkFor(host, mac string) string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	h := w.Hosts[host]
+	if h == nil || len(h.Uplinks) == 0 {
+		return ""
+	}
+	f := fnv.New32a()
+	f.Write([]byte(mac))
+	return h.Uplinks[int(f.Sum32())%len(h.Uplinks)]
+}
+
+// Subscribe delivers every later frame for which match returns true into a buffered
+// channel. A full channel drops the frame and counts it (like pktcap-uw's "drop").
+func (w *World) Subscribe(buffer int, match func(*Frame) bool) *Subscription {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.nextSub++
+	s := &Subscription{C: make(chan *Frame, buffer), match: match, id: w.nextSub}
+	w.subs[s.id] = s
+	return s
+}
+
+func (w *World) Unsubscribe(s *Subscription) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	delete(w.subs, s.id)
+}
+
+// Emit records one frame crossing a port or uplink and hands it to subscribers.
+// Frames on ports that no longer exist are not emitted by the traffic generator, so a
+// capture pinned to a freed port sees nothing, as on a real host.
+func (w *World) Emit(f *Frame) {
+	w.truthFrame(f)
+	w.mu.Lock()
+	for _, s := range w.subs {
+		if s.match(f) {
+			select {
+			case s.C <- f:
+			default:
+				s.Dropped++
+			}
+		}
+	}
+	w.mu.Unlock()
+}
+
+func (w *World) truthFrame(f *Frame) {
+	rec := map[string]any{"t": f.Time.UnixNano(), "ev": "frame", "vm": f.VM, "mac": f.MAC, "host": f.Host,
+		"dir": f.Dir, "kind": f.Kind, "seq": f.Seq, "len": len(f.Data)}
+	if f.Uplink != "" {
+		rec["uplink"] = f.Uplink
+	} else {
+		rec["port"] = f.Port
+	}
+	w.truthRecord(rec)
+}
+
+func (w *World) truthLocked(rec map[string]any) { w.truthRecord(rec) }
+
+func (w *World) truthRecord(rec map[string]any) {
+	if w.truth == nil {
+		return
+	}
+	b, _ := json.Marshal(rec)
+	b = append(b, '\n')
+	w.truthMu.Lock()
+	w.truth.Write(b)
+	w.truthMu.Unlock()
+}

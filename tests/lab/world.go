@@ -130,6 +130,7 @@ type World struct {
 	Settings Settings
 	Hosts    map[string]*HostState // by name
 	VMs      map[string]*VMState   // by name (names may repeat across folders: key is Folder+"/"+Name)
+	Datastores map[string]*DatastoreState // by name
 	listeners []func(Change)
 	subs     map[int]*Subscription
 	nextSub  int
@@ -140,7 +141,7 @@ type World struct {
 
 func NewWorld(truthPath string) (*World, error) {
 	w := &World{Settings: DefaultSettings(), Hosts: map[string]*HostState{},
-		VMs: map[string]*VMState{}, subs: map[int]*Subscription{}, nextWorld: 1000100}
+		VMs: map[string]*VMState{}, Datastores: map[string]*DatastoreState{}, subs: map[int]*Subscription{}, nextWorld: 1000100}
 	if truthPath != "" {
 		f, err := os.OpenFile(truthPath, os.O_CREATE|os.O_WRONLY|os.O_TRUNC|os.O_APPEND, 0o644)
 		if err != nil {
@@ -532,4 +533,51 @@ func (w *World) truthRecord(rec map[string]any) {
 	w.truthMu.Lock()
 	w.truth.Write(b)
 	w.truthMu.Unlock()
+}
+
+// DatastoreState is a datastore's size as both sides see it: the ESXi side's files
+// under /vmfs/volumes/<Name>/ use it, and vCenter's summary.freeSpace reports it.
+type DatastoreState struct {
+	Name     string   `json:"name"`
+	Capacity int64    `json:"capacity"`
+	Used     int64    `json:"used"`
+	Hosts    []string `json:"hosts"`
+}
+
+func (w *World) AddDatastore(d *DatastoreState) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.Datastores[d.Name] = d
+}
+
+// DatastoreUse adds delta bytes (negative frees). It fails, changing nothing, when
+// the datastore would overflow.
+func (w *World) DatastoreUse(name string, delta int64) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	d := w.Datastores[name]
+	if d == nil {
+		return fmt.Errorf("no datastore %q", name)
+	}
+	if d.Used+delta > d.Capacity {
+		return fmt.Errorf("datastore %q full", name)
+	}
+	d.Used += delta
+	if d.Used < 0 {
+		d.Used = 0
+	}
+	return nil
+}
+
+func (w *World) DatastoreSnapshot() []DatastoreState {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	out := make([]DatastoreState, 0, len(w.Datastores))
+	for _, d := range w.Datastores {
+		c := *d
+		c.Hosts = append([]string{}, d.Hosts...)
+		out = append(out, c)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
 }

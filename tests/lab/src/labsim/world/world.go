@@ -3,7 +3,7 @@
 // vSphere client calls the API; the ESXi side (esx_*.go) reads it for esxcli/net-stats
 // output and subscribes to its frames for pktcap-uw. Every change and frame is appended
 // to truth.jsonl so tests know what a perfect capture contains.
-package main
+package world
 
 import (
 	"encoding/json"

@@ -6,6 +6,7 @@
 package world
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
 	"hash/fnv"
@@ -17,14 +18,14 @@ import (
 
 // Settings are the lab's knobs for behaviour real vSphere may or may not have.
 type Settings struct {
-	BootDHCPDelay   time.Duration `json:"boot_dhcp_delay"`   // power-on to DHCP DISCOVER
-	ResetKeepsPort  bool          `json:"reset_keeps_port"`  // real behaviour unverified
-	TrafficInterval time.Duration `json:"traffic_interval"`  // periodic ICMP/UDP per VM
-	FloodPPS        int           `json:"flood_pps"`         // 0 = off
-	FloodVM         string        `json:"flood_vm"`          // VM name that floods
-	FloodFrameLen   int           `json:"flood_frame_len"`
-	DRSInterval     time.Duration `json:"drs_interval"`      // 0 = only on POST /drs
-	ClockSkew       map[string]time.Duration `json:"clock_skew"` // per host, added to pcap timestamps
+	BootDHCPDelay   time.Duration            `json:"boot_dhcp_delay"`  // power-on to DHCP DISCOVER
+	ResetKeepsPort  bool                     `json:"reset_keeps_port"` // real behaviour unverified
+	TrafficInterval time.Duration            `json:"traffic_interval"` // periodic ICMP/UDP per VM
+	FloodPPS        int                      `json:"flood_pps"`        // 0 = off
+	FloodVM         string                   `json:"flood_vm"`         // VM name that floods
+	FloodFrameLen   int                      `json:"flood_frame_len"`
+	DRSInterval     time.Duration            `json:"drs_interval"` // 0 = only on POST /drs
+	ClockSkew       map[string]time.Duration `json:"clock_skew"`   // per host, added to pcap timestamps
 }
 
 func DefaultSettings() Settings {
@@ -40,15 +41,15 @@ type NicSpec struct {
 }
 
 type VMState struct {
-	Name      string    `json:"name"`
-	Moref     string    `json:"moref"` // set by the vCenter side once created
-	Folder    string    `json:"folder"`
-	Nics      []NicSpec `json:"nics"`
-	Host      string    `json:"host"` // host name
-	PoweredOn bool      `json:"powered_on"`
-	WorldID   int64     `json:"world_id"`
-	BootTime  time.Time `json:"boot_time"`
-	Boots     int       `json:"boots"`
+	Name      string           `json:"name"`
+	Moref     string           `json:"moref"` // set by the vCenter side once created
+	Folder    string           `json:"folder"`
+	Nics      []NicSpec        `json:"nics"`
+	Host      string           `json:"host"` // host name
+	PoweredOn bool             `json:"powered_on"`
+	WorldID   int64            `json:"world_id"`
+	BootTime  time.Time        `json:"boot_time"`
+	Boots     int              `json:"boots"`
 	Ports     map[string]int64 `json:"ports"` // MAC -> port ID on Host while powered on
 }
 
@@ -119,24 +120,27 @@ type Frame struct {
 }
 
 type Subscription struct {
-	C      chan *Frame
-	match  func(*Frame) bool
-	id     int
+	C       chan *Frame
+	match   func(*Frame) bool
+	id      int
 	Dropped uint64 // frames dropped because C was full
 }
 
 type World struct {
-	mu       sync.Mutex
-	Settings Settings
-	Hosts    map[string]*HostState // by name
-	VMs      map[string]*VMState   // by name (names may repeat across folders: key is Folder+"/"+Name)
+	mu         sync.Mutex
+	Settings   Settings
+	Hosts      map[string]*HostState      // by name
+	VMs        map[string]*VMState        // by name (names may repeat across folders: key is Folder+"/"+Name)
 	Datastores map[string]*DatastoreState // by name
-	listeners []func(Change)
-	subs     map[int]*Subscription
-	nextSub  int
-	nextWorld int64
-	truth    *os.File
-	truthMu  sync.Mutex
+	listeners  []func(Change)
+	subs       map[int]*Subscription
+	nextSub    int
+	nextWorld  int64
+	truth      *os.File
+	truthBuf   *bufio.Writer
+	truthMu    sync.Mutex
+	truthStop  chan struct{}
+	truthDone  chan struct{}
 }
 
 func NewWorld(truthPath string) (*World, error) {
@@ -148,14 +152,66 @@ func NewWorld(truthPath string) (*World, error) {
 			return nil, err
 		}
 		w.truth = f
+		w.truthBuf = bufio.NewWriterSize(f, 1<<20)
+		w.truthStop = make(chan struct{})
+		w.truthDone = make(chan struct{})
+		go w.flushLoop()
 	}
 	return w, nil
 }
 
+// flushLoop writes buffered truth records out every 20 ms, so readers of truth.jsonl
+// lag the lab by at most that (tests wait at least this long before reading).
+func (w *World) flushLoop() {
+	defer close(w.truthDone)
+	t := time.NewTicker(20 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-w.truthStop:
+			return
+		case <-t.C:
+			w.FlushTruth()
+		}
+	}
+}
+
+// FlushTruth writes every buffered truth record to the file now.
+func (w *World) FlushTruth() {
+	if w.truth == nil {
+		return
+	}
+	w.truthMu.Lock()
+	w.truthBuf.Flush()
+	w.truthMu.Unlock()
+}
+
 func (w *World) Close() {
 	if w.truth != nil {
+		close(w.truthStop)
+		<-w.truthDone
+		w.FlushTruth()
 		w.truth.Close()
 	}
+}
+
+// GetSettings returns a copy of the settings, safe while the lab runs.
+func (w *World) GetSettings() Settings {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	s := w.Settings
+	s.ClockSkew = make(map[string]time.Duration, len(w.Settings.ClockSkew))
+	for k, v := range w.Settings.ClockSkew {
+		s.ClockSkew[k] = v
+	}
+	return s
+}
+
+// SetSettings replaces the settings, safe while the lab runs.
+func (w *World) SetSettings(s Settings) {
+	w.mu.Lock()
+	w.Settings = s
+	w.mu.Unlock()
 }
 
 func VMKey(folder, name string) string { return folder + "/" + name }
@@ -328,7 +384,7 @@ func (w *World) Reset(id, reason string) error {
 	var old, ports map[string]int64
 	w.nextWorld += 7
 	v.WorldID = w.nextWorld
-	if w.Settings.ResetKeepsPort {
+	if w.Settings.ResetKeepsPort { // under w.mu
 		old, ports = copyPorts(v.Ports), copyPorts(v.Ports)
 		for _, id := range v.Ports {
 			w.Hosts[v.Host].ports[id].WorldID = v.WorldID
@@ -511,15 +567,27 @@ func (w *World) Emit(f *Frame) {
 	w.mu.Unlock()
 }
 
+type truthFrameRec struct {
+	T      int64  `json:"t"`
+	Ev     string `json:"ev"`
+	VM     string `json:"vm"`
+	MAC    string `json:"mac"`
+	Host   string `json:"host"`
+	Port   int64  `json:"port,omitempty"`
+	Uplink string `json:"uplink,omitempty"`
+	Dir    int    `json:"dir"`
+	Kind   string `json:"kind"`
+	Seq    uint64 `json:"seq"`
+	Len    int    `json:"len"`
+}
+
 func (w *World) truthFrame(f *Frame) {
-	rec := map[string]any{"t": f.Time.UnixNano(), "ev": "frame", "vm": f.VM, "mac": f.MAC, "host": f.Host,
-		"dir": f.Dir, "kind": f.Kind, "seq": f.Seq, "len": len(f.Data)}
-	if f.Uplink != "" {
-		rec["uplink"] = f.Uplink
-	} else {
-		rec["port"] = f.Port
+	if w.truth == nil {
+		return
 	}
-	w.truthRecord(rec)
+	b, _ := json.Marshal(truthFrameRec{T: f.Time.UnixNano(), Ev: "frame", VM: f.VM, MAC: f.MAC, Host: f.Host,
+		Port: f.Port, Uplink: f.Uplink, Dir: f.Dir, Kind: f.Kind, Seq: f.Seq, Len: len(f.Data)})
+	w.writeTruth(b)
 }
 
 func (w *World) truthLocked(rec map[string]any) { w.truthRecord(rec) }
@@ -529,9 +597,13 @@ func (w *World) truthRecord(rec map[string]any) {
 		return
 	}
 	b, _ := json.Marshal(rec)
-	b = append(b, '\n')
+	w.writeTruth(b)
+}
+
+func (w *World) writeTruth(b []byte) {
 	w.truthMu.Lock()
-	w.truth.Write(b)
+	w.truthBuf.Write(b)
+	w.truthBuf.WriteByte('\n')
 	w.truthMu.Unlock()
 }
 

@@ -263,11 +263,7 @@ func (h *Host) Fill(target string, bytes int64) error { return h.fs.fill(target,
 
 // clockSkew is the host's clock offset for pcap timestamps.
 func (h *Host) clockSkew() time.Duration {
-	// Through World.GetSettings (a locked copy) once the world has it.
-	if g, ok := interface{}(h.w).(interface{ GetSettings() world.Settings }); ok {
-		return g.GetSettings().ClockSkew[h.name]
-	}
-	return h.w.Settings.ClockSkew[h.name]
+	return h.w.GetSettings().ClockSkew[h.name]
 }
 
 func (h *Host) allocVsockPort() int {

@@ -380,12 +380,5 @@ func (g *gen) emit(host string, port int64, uplink string, dir int, owner loc, k
 		VM: owner.vm, MAC: owner.mac, Kind: kind, Seq: seq, Data: data})
 }
 
-// settingsOf reads the world's settings through World.GetSettings (a copy taken under
-// the world's lock) once the world has it; until then it reads the plain field, which
-// races with a writer changing settings while the lab runs.
-func settingsOf(w *world.World) world.Settings {
-	if g, ok := interface{}(w).(interface{ GetSettings() world.Settings }); ok {
-		return g.GetSettings()
-	}
-	return w.Settings
-}
+// settingsOf reads the world's settings (a copy taken under the world's lock).
+func settingsOf(w *world.World) world.Settings { return w.GetSettings() }

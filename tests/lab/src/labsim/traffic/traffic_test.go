@@ -210,6 +210,7 @@ func TestPeriodicICMPAndUDPDirections(t *testing.T) {
 		}
 	}
 	// Every crossing is in truth.jsonl.
+	w.FlushTruth()
 	f, _ := os.Open(truth)
 	defer f.Close()
 	n := 0

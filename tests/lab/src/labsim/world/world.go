@@ -132,6 +132,7 @@ type World struct {
 	Hosts      map[string]*HostState      // by name
 	VMs        map[string]*VMState        // by name (names may repeat across folders: key is Folder+"/"+Name)
 	Datastores map[string]*DatastoreState // by name
+	byMoref    map[string]*VMState        // index for findVMLocked
 	listeners  []func(Change)
 	subs       map[int]*Subscription
 	nextSub    int
@@ -262,10 +263,19 @@ func (w *World) FindVM(id string) *VMState {
 }
 
 func (w *World) findVMLocked(id string) *VMState {
+	// Morefs are set by the vCenter side after AddVM, so the index is rebuilt on a miss
+	// rather than kept in step with every assignment.
+	if v, ok := w.byMoref[id]; ok && v.Moref == id && w.VMs[VMKey(v.Folder, v.Name)] == v {
+		return v
+	}
+	w.byMoref = make(map[string]*VMState, len(w.VMs))
 	for _, v := range w.VMs {
-		if v.Moref == id {
-			return v
+		if v.Moref != "" {
+			w.byMoref[v.Moref] = v
 		}
+	}
+	if v, ok := w.byMoref[id]; ok {
+		return v
 	}
 	if v, ok := w.VMs[id]; ok {
 		return v

@@ -1,0 +1,396 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"labsim/world"
+)
+
+// controlHandler is the lab's loopback control endpoint (lab.json "control").
+func (l *labRun) controlHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/", l.handleIndex)
+	mux.HandleFunc("/drs", l.post(l.handleDRS))
+	mux.HandleFunc("/settings", l.handleSettings)
+	mux.HandleFunc("/state", l.handleState)
+	mux.HandleFunc("/vm/", l.post(l.handleVM))
+	mux.HandleFunc("/fault/vcenter-restart", l.post(l.handleVCRestart))
+	mux.HandleFunc("/fault/ssh-drop", l.post(l.handleSSHDrop))
+	mux.HandleFunc("/fault/unreachable", l.post(l.handleUnreachable))
+	mux.HandleFunc("/fault/fill", l.post(l.handleFill))
+	return mux
+}
+
+const controlHelp = `vm-capture lab control endpoint
+POST /drs                                   one DRS pass; answers the moves as JSON
+GET  /settings, POST /settings              JSON (or query parameters) boot_dhcp_delay, reset_keeps_port,
+                                            traffic_interval, flood_pps, flood_vm, flood_frame_len,
+                                            drs_interval, reset_power_events
+GET  /state                                 VMs now: host, power, ports
+POST /vm/{name}/{op}[?folder=vm/x][&to=esx02]  op: reset poweroff poweron reboot shutdown suspend
+                                            migrate ha-reset ha-restart; {name} may be a moref
+POST /fault/vcenter-restart[?seconds=2]     vCenter down, sessions end, same inventory and port back
+POST /fault/ssh-drop?host=esx01             drop the host's SSH connections
+POST /fault/unreachable?host=esx01&seconds=30
+POST /fault/fill?host=esx01&target=/tmp|<datastore>[&bytes=N]   (no bytes: fill it up)
+`
+
+func (l *labRun) handleIndex(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path != "/" {
+		httpError(w, http.StatusNotFound, fmt.Errorf("no control endpoint %s; GET / lists them", r.URL.Path))
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	fmt.Fprint(w, controlHelp)
+}
+
+func (l *labRun) post(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			httpError(w, http.StatusMethodNotAllowed, fmt.Errorf("%s needs POST", r.URL.Path))
+			return
+		}
+		h(w, r)
+	}
+}
+
+func httpError(w http.ResponseWriter, code int, err error) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	json.NewEncoder(w).Encode(map[string]string{"error": err.Error()})
+}
+
+func writeJSON(w http.ResponseWriter, v interface{}) {
+	w.Header().Set("Content-Type", "application/json")
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.Encode(v)
+}
+
+func (l *labRun) handleDRS(w http.ResponseWriter, r *http.Request) {
+	moves, err := l.vc.DRSPass()
+	if err != nil {
+		httpError(w, http.StatusInternalServerError, fmt.Errorf("DRS pass stopped after %d moves: %v", len(moves), err))
+		return
+	}
+	writeJSON(w, moves)
+}
+
+// settingsView is world.Settings with readable durations, plus vCenter options.
+type settingsView struct {
+	BootDHCPDelay    string `json:"boot_dhcp_delay"`
+	ResetKeepsPort   bool   `json:"reset_keeps_port"`
+	TrafficInterval  string `json:"traffic_interval"`
+	FloodPPS         int    `json:"flood_pps"`
+	FloodVM          string `json:"flood_vm"`
+	FloodFrameLen    int    `json:"flood_frame_len"`
+	DRSInterval      string `json:"drs_interval"`
+	ResetPowerEvents bool   `json:"reset_power_events"`
+}
+
+func (l *labRun) settings() settingsView {
+	settingsMu.Lock()
+	s := l.w.GetSettings()
+	settingsMu.Unlock()
+	return settingsView{BootDHCPDelay: s.BootDHCPDelay.String(), ResetKeepsPort: s.ResetKeepsPort,
+		TrafficInterval: s.TrafficInterval.String(), FloodPPS: s.FloodPPS, FloodVM: s.FloodVM,
+		FloodFrameLen: s.FloodFrameLen, DRSInterval: s.DRSInterval.String(),
+		ResetPowerEvents: l.vc.Options().ResetPowerEvents}
+}
+
+func (l *labRun) handleSettings(w http.ResponseWriter, r *http.Request) {
+	switch r.Method {
+	case http.MethodGet:
+		writeJSON(w, l.settings())
+	case http.MethodPost:
+		vals := map[string]string{}
+		for k, v := range r.URL.Query() {
+			vals[k] = v[len(v)-1]
+		}
+		if r.ContentLength != 0 && r.Body != nil {
+			var body map[string]interface{}
+			dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<16))
+			if err := dec.Decode(&body); err != nil && err.Error() != "EOF" {
+				httpError(w, http.StatusBadRequest, fmt.Errorf("settings body: %v (want a JSON object)", err))
+				return
+			}
+			for k, v := range body {
+				vals[k] = fmt.Sprint(v)
+			}
+		}
+		if err := l.applySettings(vals); err != nil {
+			httpError(w, http.StatusBadRequest, err)
+			return
+		}
+		writeJSON(w, l.settings())
+	default:
+		httpError(w, http.StatusMethodNotAllowed, fmt.Errorf("/settings takes GET or POST"))
+	}
+}
+
+// applySettings checks every value first, then applies all of them, or none.
+func (l *labRun) applySettings(vals map[string]string) error {
+	settingsMu.Lock()
+	s := l.w.GetSettings()
+	settingsMu.Unlock()
+	opts := l.vc.Options()
+	dur := func(k, v string, dst *time.Duration) error {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			if n, err2 := strconv.ParseFloat(v, 64); err2 == nil {
+				d, err = time.Duration(n), nil // nanoseconds, as world.Settings marshals them
+			}
+		}
+		if err != nil || d < 0 {
+			return fmt.Errorf("setting %s=%q: want a duration such as 1s or 250ms", k, v)
+		}
+		*dst = d
+		return nil
+	}
+	boolean := func(k, v string, dst *bool) error {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("setting %s=%q: want true or false", k, v)
+		}
+		*dst = b
+		return nil
+	}
+	integer := func(k, v string, dst *int) error {
+		n, err := strconv.ParseFloat(v, 64)
+		if err != nil || n < 0 || n != float64(int(n)) {
+			return fmt.Errorf("setting %s=%q: want a whole number >= 0", k, v)
+		}
+		*dst = int(n)
+		return nil
+	}
+	keys := make([]string, 0, len(vals))
+	for k := range vals {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		v := vals[k]
+		var err error
+		switch k {
+		case "boot_dhcp_delay":
+			err = dur(k, v, &s.BootDHCPDelay)
+		case "traffic_interval":
+			err = dur(k, v, &s.TrafficInterval)
+		case "drs_interval":
+			err = dur(k, v, &s.DRSInterval)
+		case "reset_keeps_port":
+			err = boolean(k, v, &s.ResetKeepsPort)
+		case "reset_power_events":
+			err = boolean(k, v, &opts.ResetPowerEvents)
+		case "flood_pps":
+			err = integer(k, v, &s.FloodPPS)
+		case "flood_frame_len":
+			err = integer(k, v, &s.FloodFrameLen)
+		case "flood_vm":
+			s.FloodVM = v
+		default:
+			err = fmt.Errorf("unknown setting %q (GET /settings lists them)", k)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if s.FloodPPS > 0 && s.FloodVM == "" {
+		s.FloodVM = "testvm1"
+	}
+	settingsMu.Lock()
+	l.w.SetSettings(s)
+	settingsMu.Unlock()
+	l.vc.SetOptions(opts)
+	return nil
+}
+
+type vmState struct {
+	Name      string           `json:"name"`
+	Moref     string           `json:"moref"`
+	Folder    string           `json:"folder"`
+	Host      string           `json:"host"`
+	PoweredOn bool             `json:"powered_on"`
+	WorldID   int64            `json:"world_id"`
+	Boots     int              `json:"boots"`
+	Ports     map[string]int64 `json:"ports"`
+}
+
+func (l *labRun) handleState(w http.ResponseWriter, r *http.Request) {
+	var out []vmState
+	for _, v := range l.w.VMsSnapshot() {
+		out = append(out, vmState{Name: v.Name, Moref: v.Moref, Folder: v.Folder, Host: v.Host,
+			PoweredOn: v.PoweredOn, WorldID: v.WorldID, Boots: v.Boots, Ports: v.Ports})
+	}
+	writeJSON(w, out)
+}
+
+// findVM resolves a name (or moref), using ?folder= when the name repeats.
+func (l *labRun) findVM(name, folder string) (world.VMState, error) {
+	var found []world.VMState
+	for _, v := range l.w.VMsSnapshot() {
+		if v.Moref == name {
+			return v, nil
+		}
+		if v.Name == name && (folder == "" || v.Folder == folder) {
+			found = append(found, v)
+		}
+	}
+	switch len(found) {
+	case 1:
+		return found[0], nil
+	case 0:
+		return world.VMState{}, fmt.Errorf("no VM named %q (GET /state lists them)", name)
+	}
+	var where []string
+	for _, v := range found {
+		where = append(where, v.Folder)
+	}
+	return world.VMState{}, fmt.Errorf("VM name %q is in folders %s: add ?folder=", name, strings.Join(where, ", "))
+}
+
+func (l *labRun) handleVM(w http.ResponseWriter, r *http.Request) {
+	rest := strings.TrimPrefix(r.URL.EscapedPath(), "/vm/")
+	i := strings.LastIndex(rest, "/")
+	if i <= 0 {
+		httpError(w, http.StatusNotFound, fmt.Errorf("want POST /vm/{name}/{op}"))
+		return
+	}
+	name, err := url.PathUnescape(rest[:i])
+	if err != nil {
+		httpError(w, http.StatusBadRequest, fmt.Errorf("VM name %q: %v", rest[:i], err))
+		return
+	}
+	op := rest[i+1:]
+	q := r.URL.Query()
+	v, err := l.findVM(name, q.Get("folder"))
+	if err != nil {
+		httpError(w, http.StatusNotFound, err)
+		return
+	}
+	to := q.Get("to")
+	if op == "migrate" && to == "" {
+		httpError(w, http.StatusBadRequest, fmt.Errorf("migrate needs ?to=<host>"))
+		return
+	}
+	if to != "" && l.w.Hosts[to] == nil {
+		httpError(w, http.StatusBadRequest, fmt.Errorf("no host %q", to))
+		return
+	}
+	if err := l.vc.VMOp(v.Moref, op, to); err != nil {
+		httpError(w, http.StatusConflict, fmt.Errorf("%s %s: %v", op, name, err))
+		return
+	}
+	after := l.w.FindVM(v.Moref)
+	st := vmState{Name: v.Name, Moref: v.Moref, Folder: v.Folder}
+	if after != nil {
+		s := l.w.VMsSnapshot()
+		for _, x := range s {
+			if x.Moref == v.Moref {
+				st = vmState{Name: x.Name, Moref: x.Moref, Folder: x.Folder, Host: x.Host, PoweredOn: x.PoweredOn,
+					WorldID: x.WorldID, Boots: x.Boots, Ports: x.Ports}
+			}
+		}
+	}
+	writeJSON(w, st)
+}
+
+func seconds(q url.Values, def time.Duration) (time.Duration, error) {
+	s := q.Get("seconds")
+	if s == "" {
+		return def, nil
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || f < 0 || f > 3600 {
+		return 0, fmt.Errorf("seconds=%q: want a number from 0 to 3600", s)
+	}
+	return time.Duration(f * float64(time.Second)), nil
+}
+
+func (l *labRun) handleVCRestart(w http.ResponseWriter, r *http.Request) {
+	d, err := seconds(r.URL.Query(), 2*time.Second)
+	if err != nil {
+		httpError(w, http.StatusBadRequest, err)
+		return
+	}
+	if err := l.vc.Restart(d); err != nil {
+		httpError(w, http.StatusInternalServerError, err)
+		return
+	}
+	writeJSON(w, map[string]string{"vcenter": l.vc.URL(), "down_for": d.String()})
+}
+
+func (l *labRun) hostParam(r *http.Request) (string, error) {
+	name := r.URL.Query().Get("host")
+	if l.hosts[name] == nil {
+		return "", fmt.Errorf("host=%q: want one of %s", name, strings.Join(l.names, ", "))
+	}
+	return name, nil
+}
+
+func (l *labRun) handleSSHDrop(w http.ResponseWriter, r *http.Request) {
+	name, err := l.hostParam(r)
+	if err != nil {
+		httpError(w, http.StatusBadRequest, err)
+		return
+	}
+	l.hosts[name].DropConnections()
+	writeJSON(w, map[string]string{"dropped": name})
+}
+
+func (l *labRun) handleUnreachable(w http.ResponseWriter, r *http.Request) {
+	name, err := l.hostParam(r)
+	if err != nil {
+		httpError(w, http.StatusBadRequest, err)
+		return
+	}
+	d, err := seconds(r.URL.Query(), 30*time.Second)
+	if err != nil {
+		httpError(w, http.StatusBadRequest, err)
+		return
+	}
+	l.hosts[name].SetUnreachable(d)
+	writeJSON(w, map[string]string{"unreachable": name, "for": d.String()})
+}
+
+func (l *labRun) handleFill(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	target := q.Get("target")
+	if target == "" {
+		httpError(w, http.StatusBadRequest, fmt.Errorf("fill needs target=/tmp or target=<datastore>"))
+		return
+	}
+	name := q.Get("host")
+	if name == "" && target != "/tmp" {
+		for _, d := range l.w.DatastoreSnapshot() { // a datastore: any host that mounts it
+			if d.Name == target && len(d.Hosts) > 0 {
+				name = d.Hosts[0]
+			}
+		}
+	}
+	if l.hosts[name] == nil {
+		httpError(w, http.StatusBadRequest, fmt.Errorf("host=%q: want one of %s", name, strings.Join(l.names, ", ")))
+		return
+	}
+	var n int64
+	if b := q.Get("bytes"); b != "" {
+		var err error
+		if n, err = strconv.ParseInt(b, 10, 64); err != nil || n < 0 {
+			httpError(w, http.StatusBadRequest, fmt.Errorf("bytes=%q: want a whole number >= 0", b))
+			return
+		}
+	}
+	if err := l.hosts[name].Fill(target, n); err != nil {
+		httpError(w, http.StatusConflict, err)
+		return
+	}
+	l.vc.SyncDatastores()
+	writeJSON(w, map[string]interface{}{"host": name, "target": target, "bytes": n})
+}

@@ -1,0 +1,349 @@
+package vc
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/vmware/govmomi/simulator"
+	"github.com/vmware/govmomi/vim25/mo"
+	"github.com/vmware/govmomi/vim25/types"
+
+	"labsim/world"
+)
+
+// mirror is the world's change listener: it makes the simulator show what happened
+// (properties, host port lists, events). It runs in the goroutine that changed the
+// world; when that is an API call or VMOp, the VM is already locked, so mirror
+// never locks the VM itself (hosts, pools and the event manager it does lock).
+func (v *VCenter) mirror(c world.Change) {
+	vm, _ := simulator.Map.Get(vmRef(c.Moref)).(*labVM)
+	switch c.Kind {
+	case world.ChPowerOn:
+		if vm != nil {
+			v.setPowerState(vm, types.VirtualMachinePowerStatePoweredOn, &c.Time)
+			v.postEvents(vm, "power-on:"+c.Reason, c.ToHost, "")
+		}
+		v.refreshHostPorts(c.ToHost)
+	case world.ChPowerOff:
+		if vm != nil {
+			state := types.VirtualMachinePowerStatePoweredOff
+			if c.Reason == "suspend" {
+				state = types.VirtualMachinePowerStateSuspended
+			}
+			v.setPowerState(vm, state, nil)
+			v.postEvents(vm, "power-off:"+c.Reason, c.FromHost, "")
+		}
+		v.refreshHostPorts(c.FromHost)
+	case world.ChReset:
+		if vm != nil {
+			v.setBootTime(vm, &c.Time)
+			v.postEvents(vm, "reset:"+c.Reason, c.ToHost, "")
+		}
+		v.refreshHostPorts(c.ToHost)
+	case world.ChGuestReboot:
+		if vm != nil {
+			v.postEvents(vm, "guest-reboot", c.ToHost, "")
+		}
+	case world.ChMigrate:
+		if vm != nil {
+			v.moveVM(vm, c.FromHost, c.ToHost)
+			v.postEvents(vm, "migrate:"+c.Reason, c.FromHost, c.ToHost)
+		}
+		v.refreshHostPorts(c.FromHost)
+		v.refreshHostPorts(c.ToHost)
+	case world.ChRemoved:
+		v.refreshHostPorts(c.FromHost)
+	}
+}
+
+func vmRef(moref string) types.ManagedObjectReference {
+	return types.ManagedObjectReference{Type: "VirtualMachine", Value: moref}
+}
+
+func (v *VCenter) setPowerState(vm *labVM, state types.VirtualMachinePowerState, boot *time.Time) {
+	changes := []types.PropertyChange{
+		{Name: "runtime.powerState", Val: state},
+		{Name: "summary.runtime.powerState", Val: state},
+	}
+	tools := types.VirtualMachineToolsRunningStatusGuestToolsNotRunning
+	toolsStatus := types.VirtualMachineToolsStatusToolsNotRunning
+	if state == types.VirtualMachinePowerStatePoweredOn {
+		tools = types.VirtualMachineToolsRunningStatusGuestToolsRunning
+		toolsStatus = types.VirtualMachineToolsStatusToolsOk
+	}
+	changes = append(changes,
+		types.PropertyChange{Name: "guest.toolsRunningStatus", Val: string(tools)},
+		types.PropertyChange{Name: "guest.toolsStatus", Val: toolsStatus},
+		types.PropertyChange{Name: "guestHeartbeatStatus", Val: heartbeat(state)})
+	simulator.Map.Update(vm, changes)
+	v.setBootTime(vm, boot)
+}
+
+func heartbeat(state types.VirtualMachinePowerState) types.ManagedEntityStatus {
+	if state == types.VirtualMachinePowerStatePoweredOn {
+		return types.ManagedEntityStatusGreen
+	}
+	return types.ManagedEntityStatusGray
+}
+
+// setBootTime sets runtime.bootTime (the simulator never does) and its summary copy;
+// nil clears it (powered off).
+func (v *VCenter) setBootTime(vm *labVM, t *time.Time) {
+	var val types.AnyType
+	if t != nil {
+		val = *t
+	}
+	simulator.Map.Update(vm, []types.PropertyChange{
+		{Name: "runtime.bootTime", Val: val},
+		{Name: "summary.runtime.bootTime", Val: val},
+	})
+}
+
+// moveVM fixes runtime.host, both hosts' vm lists and, across compute resources,
+// the resource pool.
+func (v *VCenter) moveVM(vm *labVM, from, to string) {
+	toRef := v.hostRef[to]
+	if fh, ok := simulator.Map.Get(v.hostRef[from]).(*simulator.HostSystem); ok {
+		simulator.Map.WithLock(fh, func() {
+			var list []types.ManagedObjectReference
+			for _, r := range fh.Vm {
+				if r != vm.Self {
+					list = append(list, r)
+				}
+			}
+			simulator.Map.Update(fh, []types.PropertyChange{{Name: "vm", Val: list}})
+		})
+	}
+	if th, ok := simulator.Map.Get(toRef).(*simulator.HostSystem); ok {
+		simulator.Map.WithLock(th, func() {
+			list := append([]types.ManagedObjectReference{}, th.Vm...)
+			if simulator.FindReference(list, vm.Self) == nil {
+				list = append(list, vm.Self)
+			}
+			simulator.Map.Update(th, []types.PropertyChange{{Name: "vm", Val: list}})
+		})
+	}
+	changes := []types.PropertyChange{
+		{Name: "runtime.host", Val: toRef},
+		{Name: "summary.runtime.host", Val: toRef},
+	}
+	newPool := v.poolOf(to)
+	if vm.ResourcePool != nil && *vm.ResourcePool != newPool {
+		if old, ok := simulator.Map.Get(*vm.ResourcePool).(*simulator.ResourcePool); ok {
+			simulator.Map.WithLock(old, func() {
+				var list []types.ManagedObjectReference
+				for _, r := range old.Vm {
+					if r != vm.Self {
+						list = append(list, r)
+					}
+				}
+				simulator.Map.Update(old, []types.PropertyChange{{Name: "vm", Val: list}})
+			})
+		}
+		if np, ok := simulator.Map.Get(newPool).(*simulator.ResourcePool); ok {
+			simulator.Map.WithLock(np, func() {
+				list := append(append([]types.ManagedObjectReference{}, np.Vm...), vm.Self)
+				simulator.Map.Update(np, []types.PropertyChange{{Name: "vm", Val: list}})
+			})
+		}
+		changes = append(changes, types.PropertyChange{Name: "resourcePool", Val: newPool})
+	}
+	simulator.Map.Update(vm, changes)
+}
+
+// PortKey is how HostSystem.config.network.portgroup[].port[].key names a port.
+func PortKey(id int64) string { return fmt.Sprintf("key-vim.host.PortGroup.Port-%d", id) }
+
+// refreshHostPorts rewrites a host's standard-portgroup port lists from the world:
+// vmkernel ports stay, VM ports (type virtualMachine) are the world's live ports.
+// Ports on the distributed switch are not listed there, as on a real host.
+func (v *VCenter) refreshHostPorts(host string) {
+	v.batchMu.Lock()
+	if v.batching {
+		v.dirtyHosts[host] = true
+		v.batchMu.Unlock()
+		return
+	}
+	v.batchMu.Unlock()
+	h, ok := simulator.Map.Get(v.hostRef[host]).(*simulator.HostSystem)
+	if !ok {
+		return
+	}
+	ports := v.w.HostPorts(host)
+	simulator.Map.WithLock(h, func() {
+		old := h.Config.Network.Portgroup
+		pgs := make([]types.HostPortGroup, len(old))
+		copy(pgs, old)
+		for i := range pgs {
+			var list []types.HostPortGroupPort
+			for _, p := range old[i].Port {
+				if p.Type != "virtualMachine" {
+					list = append(list, p)
+				}
+			}
+			for _, p := range ports {
+				if !p.DVS && p.VM != "" && p.Portgroup == pgs[i].Spec.Name {
+					list = append(list, types.HostPortGroupPort{Key: PortKey(p.ID), Mac: []string{p.MAC}, Type: "virtualMachine"})
+				}
+			}
+			pgs[i].Port = list
+		}
+		simulator.Map.Update(h, []types.PropertyChange{{Name: "config.network.portgroup", Val: pgs}})
+	})
+}
+
+// eventBase fills the entity arguments of a VM event for the VM on `host`.
+func (v *VCenter) eventBase(vm *labVM, host string) types.VmEvent {
+	e := types.VmEvent{Event: types.Event{
+		Datacenter: &types.DatacenterEventArgument{Datacenter: v.dc, EntityEventArgument: types.EntityEventArgument{Name: v.dcName}},
+		Vm:         &types.VmEventArgument{Vm: vm.Self, EntityEventArgument: types.EntityEventArgument{Name: vm.Name}},
+	}}
+	if h := v.hostArg(host); h != nil {
+		e.Host = h
+		if hs, ok := simulator.Map.Get(v.hostRef[host]).(*simulator.HostSystem); ok && hs.Parent != nil {
+			var name string
+			switch p := simulator.Map.Get(*hs.Parent).(type) {
+			case *simulator.ClusterComputeResource:
+				name = p.Name
+			case *mo.ComputeResource:
+				name = p.Name
+			}
+			e.ComputeResource = &types.ComputeResourceEventArgument{ComputeResource: *hs.Parent,
+				EntityEventArgument: types.EntityEventArgument{Name: name}}
+		}
+	}
+	return e
+}
+
+func (v *VCenter) hostArg(host string) *types.HostEventArgument {
+	ref, ok := v.hostRef[host]
+	if !ok {
+		return nil
+	}
+	return &types.HostEventArgument{Host: ref, EntityEventArgument: types.EntityEventArgument{Name: host}}
+}
+
+// postEvents posts the events vCenter shows for one kind of change. what is
+// "<kind>:<reason>"; from/to are host names.
+func (v *VCenter) postEvents(vm *labVM, what, from, to string) {
+	src := v.eventBase(vm, from)
+	user := v.cfg.User
+	var evs []types.BaseEvent
+	switch what {
+	case "power-on:api", "power-on:lab":
+		evs = append(evs, &types.VmStartingEvent{VmEvent: src}, &types.VmPoweredOnEvent{VmEvent: src})
+	case "power-on:ha":
+		user = ""
+		evs = append(evs, &types.EventEx{Event: src.Event, EventTypeId: "com.vmware.vc.ha.VmRestartedByHAEvent",
+			Severity: "warning", ObjectId: vm.Self.Value, ObjectType: "VirtualMachine", ObjectName: vm.Name,
+			Message: fmt.Sprintf("vSphere HA restarted virtual machine %s on host %s", vm.Name, from)})
+	case "power-off:api", "power-off:lab":
+		evs = append(evs, &types.VmStoppingEvent{VmEvent: src}, &types.VmPoweredOffEvent{VmEvent: src})
+	case "power-off:guest-shutdown":
+		evs = append(evs, &types.VmGuestShutdownEvent{VmEvent: src}, &types.VmPoweredOffEvent{VmEvent: src})
+	case "power-off:suspend":
+		evs = append(evs, &types.VmSuspendingEvent{VmEvent: src}, &types.VmSuspendedEvent{VmEvent: src})
+	case "power-off:ha":
+		// The host failed: vCenter sees no orderly power-off.
+	case "reset:api", "reset:lab", "reset:ha":
+		if what == "reset:ha" {
+			user = ""
+			evs = append(evs, &types.VmDasBeingResetEvent{VmEvent: src, Reason: "appHeartbeatFailed"})
+		}
+		evs = append(evs, &types.VmResettingEvent{VmEvent: src})
+		if v.Options().ResetPowerEvents {
+			evs = append(evs, &types.VmStoppingEvent{VmEvent: src}, &types.VmPoweredOffEvent{VmEvent: src},
+				&types.VmStartingEvent{VmEvent: src}, &types.VmPoweredOnEvent{VmEvent: src})
+		}
+	case "guest-reboot":
+		evs = append(evs, &types.VmGuestRebootEvent{VmEvent: src})
+	case "migrate:api", "migrate:lab", "migrate:drs":
+		dst := v.eventBase(vm, to)
+		if vm.Runtime.PowerState == types.VirtualMachinePowerStatePoweredOn {
+			evs = append(evs, &types.VmBeingHotMigratedEvent{VmEvent: src, DestHost: *v.hostArg(to), DestDatacenter: dst.Datacenter})
+		} else {
+			evs = append(evs, &types.VmBeingMigratedEvent{VmEvent: src, DestHost: *v.hostArg(to), DestDatacenter: dst.Datacenter})
+		}
+		migrated := types.VmMigratedEvent{VmEvent: dst, SourceHost: *v.hostArg(from), SourceDatacenter: src.Datacenter}
+		if what == "migrate:drs" {
+			user = ""
+			evs = append(evs, &types.DrsVmMigratedEvent{VmMigratedEvent: migrated})
+		} else {
+			evs = append(evs, &migrated)
+		}
+	case "migrate:relocate", "relocate":
+		if to == "" {
+			to = from
+		}
+		dst := v.eventBase(vm, to)
+		evs = append(evs,
+			&types.VmBeingRelocatedEvent{VmRelocateSpecEvent: types.VmRelocateSpecEvent{VmEvent: src},
+				DestHost: *v.hostArg(to), DestDatacenter: dst.Datacenter},
+			&types.VmRelocatedEvent{VmRelocateSpecEvent: types.VmRelocateSpecEvent{VmEvent: dst},
+				SourceHost: *v.hostArg(from), SourceDatacenter: src.Datacenter})
+	case "migrate:ha":
+		// part of an HA restart; the restart event follows at power-on
+	}
+	v.post(user, evs...)
+}
+
+// post adds events to the event manager (and every collector's latestPage).
+func (v *VCenter) post(user string, evs ...types.BaseEvent) {
+	if len(evs) == 0 {
+		return
+	}
+	em := simulator.Map.EventManager()
+	ctx := v.internalContext(user)
+	simulator.Map.WithLock(em, func() {
+		for _, e := range evs {
+			em.PostEvent(ctx, &types.PostEvent{This: em.Self, EventToPost: e})
+		}
+	})
+}
+
+// haReset: vSphere HA VM monitoring resets a VM whose heartbeat stopped.
+func (v *VCenter) haReset(vm *labVM) error {
+	if vm.Runtime.PowerState != types.VirtualMachinePowerStatePoweredOn {
+		return fmt.Errorf("ha-reset: VM %s is %s", vm.Name, vm.Runtime.PowerState)
+	}
+	return v.w.Reset(vm.moref(), "ha")
+}
+
+// haRestart: the VM's host failed and HA restarts the VM on `to` (default: the
+// next host of its cluster): the VM stops without a power-off event, moves, boots.
+func (v *VCenter) haRestart(vm *labVM, to string) error {
+	if vm.Runtime.PowerState != types.VirtualMachinePowerStatePoweredOn {
+		return fmt.Errorf("ha-restart: VM %s is %s; HA restarts only running VMs", vm.Name, vm.Runtime.PowerState)
+	}
+	from := v.hostByRef[*vm.Runtime.Host]
+	if to == "" {
+		to = v.nextHost(v.hostCl[from], from)
+	}
+	if _, ok := v.hostRef[to]; !ok || to == "" {
+		return fmt.Errorf("ha-restart: no target host %q", to)
+	}
+	if err := v.w.PowerOff(vm.moref(), "ha"); err != nil {
+		return err
+	}
+	if to != from {
+		if err := v.w.Migrate(vm.moref(), to, "ha"); err != nil {
+			return err
+		}
+	}
+	return v.w.PowerOn(vm.moref(), "ha")
+}
+
+// batchPorts(true) defers host port-list rewrites (many VMs powering on at start);
+// batchPorts(false) rewrites every host touched meanwhile.
+func (v *VCenter) batchPorts(on bool) {
+	v.batchMu.Lock()
+	v.batching = on
+	dirty := v.dirtyHosts
+	v.dirtyHosts = map[string]bool{}
+	v.batchMu.Unlock()
+	if !on {
+		for h := range dirty {
+			v.refreshHostPorts(h)
+		}
+	}
+}

@@ -1,0 +1,335 @@
+// Package vc is the lab's vCenter: the govmomi simulator with the lab's inventory,
+// served over HTTPS with an EC certificate, and extended with the behaviour real
+// vCenter has and the simulator lacks (see shared/VSPHERE-NOTES.md "Gaps a lab must
+// fill"). Every VM operation a vSphere client calls goes through the shared world
+// (package world), and the world's changes are mirrored back into the simulator as
+// events and property updates (mirror.go).
+//
+// The simulator keeps its objects in one package-level registry (simulator.Map), so a
+// process runs at most one VCenter at a time.
+package vc
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/vmware/govmomi/simulator"
+	"github.com/vmware/govmomi/vim25"
+	"github.com/vmware/govmomi/vim25/soap"
+	"github.com/vmware/govmomi/vim25/types"
+
+	"labsim/world"
+)
+
+type Config struct {
+	StateDir   string // ca.pem and the datastores' backing directories go here
+	ListenHost string // default 127.0.0.1
+	Port       int    // 0 = any free port
+	User       string // default administrator@vsphere.local
+	Password   string // default labpass
+	Inventory  *Inventory
+	// Log receives the simulator's own log lines; nil discards them.
+	Log io.Writer
+}
+
+// Options are vCenter-side behaviours whose real form is unverified.
+type Options struct {
+	// ResetPowerEvents also posts VmStopping/VmPoweredOff/VmStarting/VmPoweredOn on a
+	// reset (the bare simulator does; real vCenter is believed to post only
+	// VmResettingEvent, so the default is off).
+	ResetPowerEvents bool `json:"reset_power_events"`
+}
+
+type VCenter struct {
+	cfg   Config
+	w     *world.World
+	inv   *Inventory
+	model *simulator.Model
+	svc   *simulator.Service
+	ca    *labCA
+
+	caPath string
+	addr   string // host:port, fixed after the first start
+
+	// inventory references, fixed after build
+	dc         types.ManagedObjectReference
+	dcName     string
+	hostRef    map[string]types.ManagedObjectReference
+	hostByRef  map[types.ManagedObjectReference]string
+	clusterRef map[string]types.ManagedObjectReference // by cluster name
+	hostCl     map[string]string                       // host -> cluster name ("" standalone)
+	dsRef      map[string]types.ManagedObjectReference
+	dvsUUID    string
+	dvsRef     types.ManagedObjectReference
+	dsDir      string // datastores' backing directories
+	initial    []initialVM
+
+	batchMu    sync.Mutex
+	batching   bool
+	dirtyHosts map[string]bool
+	dvpgKey    string
+
+	optMu sync.Mutex
+	opts  Options
+
+	srvMu    sync.Mutex
+	srv      *http.Server
+	down     bool
+	sessions map[string]bool // session keys handed out, to end them on a restart
+
+	stop chan struct{}
+	wg   sync.WaitGroup
+}
+
+var running sync.Mutex // one VCenter per process (simulator.Map is global)
+
+// Start builds the inventory, mirrors it into w and serves HTTPS. VMs stay powered
+// off until PowerOnInitial, so that traffic listeners can be registered first.
+func Start(w *world.World, cfg Config) (*VCenter, error) {
+	if !running.TryLock() {
+		return nil, errors.New("vc: a vCenter is already running in this process (the simulator's registry is global)")
+	}
+	v, err := start(w, cfg)
+	if err != nil {
+		running.Unlock()
+		return nil, err
+	}
+	return v, nil
+}
+
+func start(w *world.World, cfg Config) (*VCenter, error) {
+	if cfg.StateDir == "" {
+		return nil, errors.New("vc: Config.StateDir is empty")
+	}
+	if cfg.ListenHost == "" {
+		cfg.ListenHost = "127.0.0.1"
+	}
+	if cfg.User == "" {
+		cfg.User = "administrator@vsphere.local"
+	}
+	if cfg.Password == "" {
+		cfg.Password = "labpass"
+	}
+	if cfg.Inventory == nil {
+		cfg.Inventory = DefaultInventory()
+	}
+	if cfg.Log == nil {
+		cfg.Log = io.Discard
+	}
+	log.SetOutput(cfg.Log) // the simulator logs through the standard logger
+	if err := os.MkdirAll(cfg.StateDir, 0o755); err != nil {
+		return nil, fmt.Errorf("vc: state dir %s: %v", cfg.StateDir, err)
+	}
+	v := &VCenter{cfg: cfg, w: w, inv: cfg.Inventory, sessions: map[string]bool{}, stop: make(chan struct{}),
+		hostRef: map[string]types.ManagedObjectReference{}, hostByRef: map[types.ManagedObjectReference]string{},
+		clusterRef: map[string]types.ManagedObjectReference{}, hostCl: map[string]string{},
+		dsRef: map[string]types.ManagedObjectReference{}}
+
+	ca, err := newLabCA([]string{cfg.ListenHost})
+	if err != nil {
+		return nil, fmt.Errorf("vc: making the lab CA: %v", err)
+	}
+	v.ca = ca
+	v.caPath = filepath.Join(cfg.StateDir, "ca.pem")
+	if err := ca.writeCA(v.caPath); err != nil {
+		return nil, fmt.Errorf("vc: writing %s: %v", v.caPath, err)
+	}
+
+	if err := v.build(); err != nil {
+		return nil, fmt.Errorf("vc: building the inventory: %v", err)
+	}
+	w.OnChange(v.mirror)
+
+	ln, err := net.Listen("tcp", net.JoinHostPort(cfg.ListenHost, strconv.Itoa(cfg.Port)))
+	if err != nil {
+		return nil, fmt.Errorf("vc: listen on %s:%d: %v", cfg.ListenHost, cfg.Port, err)
+	}
+	v.addr = ln.Addr().String()
+	v.serve(ln)
+
+	v.wg.Add(1)
+	go v.datastoreLoop()
+	return v, nil
+}
+
+// URL is the SDK endpoint, https://host:port/sdk (no credentials).
+func (v *VCenter) URL() string { return "https://" + v.addr + "/sdk" }
+
+func (v *VCenter) Addr() string     { return v.addr }
+func (v *VCenter) User() string     { return v.cfg.User }
+func (v *VCenter) Password() string { return v.cfg.Password }
+func (v *VCenter) CAPath() string   { return v.caPath }
+func (v *VCenter) Datacenter() string {
+	return v.dcName
+}
+
+// ClientURL is URL with the credentials filled, for govmomi.NewClient.
+func (v *VCenter) ClientURL() *url.URL {
+	u, _ := url.Parse(v.URL())
+	u.User = url.UserPassword(v.cfg.User, v.cfg.Password)
+	return u
+}
+
+func (v *VCenter) Options() Options {
+	v.optMu.Lock()
+	defer v.optMu.Unlock()
+	return v.opts
+}
+
+func (v *VCenter) SetOptions(o Options) {
+	v.optMu.Lock()
+	v.opts = o
+	v.optMu.Unlock()
+}
+
+func (v *VCenter) serve(ln net.Listener) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/sdk", v.handleSDK)
+	mux.HandleFunc("/sdk/vimServiceVersions.xml", serviceVersions)
+	srv := &http.Server{Handler: mux, ErrorLog: log.New(v.cfg.Log, "vc-http ", log.LstdFlags),
+		TLSConfig: &tls.Config{Certificates: []tls.Certificate{v.ca.server}, MinVersion: tls.VersionTLS12}}
+	v.srvMu.Lock()
+	v.srv = srv
+	v.down = false
+	v.srvMu.Unlock()
+	go srv.ServeTLS(ln, "", "")
+}
+
+// sessionRecorder remembers the session cookie handed out at login, so a simulated
+// vCenter restart can end every session (clients then get NotAuthenticated).
+type sessionRecorder struct {
+	http.ResponseWriter
+	v *VCenter
+}
+
+func (r *sessionRecorder) WriteHeader(code int) {
+	resp := http.Response{Header: r.Header()}
+	for _, c := range resp.Cookies() {
+		if c.Name == soap.SessionCookieName {
+			r.v.srvMu.Lock()
+			r.v.sessions[c.Value] = true
+			r.v.srvMu.Unlock()
+		}
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (v *VCenter) handleSDK(w http.ResponseWriter, r *http.Request) {
+	v.svc.ServeSDK(&sessionRecorder{ResponseWriter: w, v: v}, r)
+}
+
+// Restart simulates a vCenter restart: the port refuses connections for `down`,
+// every session ends, then the same inventory answers on the same port.
+func (v *VCenter) Restart(down time.Duration) error {
+	v.srvMu.Lock()
+	srv := v.srv
+	v.down = true
+	keys := make([]string, 0, len(v.sessions))
+	for k := range v.sessions {
+		keys = append(keys, k)
+	}
+	v.sessions = map[string]bool{}
+	v.srvMu.Unlock()
+	if srv != nil {
+		srv.Close()
+	}
+	sm := simulator.Map.SessionManager()
+	ctx := v.internalContext("")
+	for _, k := range keys {
+		simulator.Map.WithLock(sm, func() {
+			sm.TerminateSession(ctx, &types.TerminateSession{This: sm.Self, SessionId: []string{k}})
+		})
+	}
+	select {
+	case <-time.After(down):
+	case <-v.stop:
+		return errors.New("vc: stopped during restart")
+	}
+	var ln net.Listener
+	var err error
+	for i := 0; i < 50; i++ { // the old socket may linger a moment
+		if ln, err = net.Listen("tcp", v.addr); err == nil {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err != nil {
+		return fmt.Errorf("vc: restart: listen on %s again: %v", v.addr, err)
+	}
+	v.serve(ln)
+	return nil
+}
+
+// Close stops serving and releases the simulator for another Start.
+func (v *VCenter) Close() {
+	select {
+	case <-v.stop:
+		return
+	default:
+	}
+	close(v.stop)
+	v.srvMu.Lock()
+	srv := v.srv
+	v.srvMu.Unlock()
+	if srv != nil {
+		srv.Close()
+	}
+	v.wg.Wait()
+	if v.model != nil {
+		v.model.Remove()
+	}
+	if v.dsDir != "" {
+		os.RemoveAll(v.dsDir)
+	}
+	running.Unlock()
+}
+
+// internalContext is a simulator request context for calls the lab makes itself.
+func (v *VCenter) internalContext(user string) *simulator.Context {
+	return &simulator.Context{
+		Context: context.Background(),
+		Session: &simulator.Session{UserSession: types.UserSession{Key: "lab-internal", UserName: user},
+			Registry: simulator.NewRegistry()},
+		Map: simulator.Map,
+	}
+}
+
+// client is an in-process vim25 client on the simulator (no HTTP), used to build
+// the inventory.
+func (v *VCenter) client(ctx context.Context) (*vim25.Client, error) {
+	return vim25.NewClient(ctx, v.svc)
+}
+
+// serviceVersions answers /sdk/vimServiceVersions.xml as vCenter 8.0.3 does.
+func serviceVersions(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/xml")
+	fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8" ?>
+<namespaces version="1.0">
+ <namespace>
+  <name>urn:vim25</name>
+  <version>%s</version>
+  <priorVersions>
+   <version>8.0.2.0</version>
+   <version>8.0.1.0</version>
+   <version>8.0.0.0</version>
+   <version>7.0.3.0</version>
+   <version>7.0</version>
+   <version>6.7</version>
+   <version>6.5</version>
+  </priorVersions>
+ </namespace>
+</namespaces>
+`, vcAPIVersion)
+}

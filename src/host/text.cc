@@ -1,0 +1,139 @@
+#include "host/text.h"
+
+#include <cctype>
+#include <limits>
+
+namespace vmc::host {
+
+std::vector<std::string_view> split_lines(std::string_view text) {
+  std::vector<std::string_view> lines;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t nl = text.find('\n', start);
+    size_t end = nl == std::string_view::npos ? text.size() : nl;
+    std::string_view line = text.substr(start, end - start);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    lines.push_back(line);
+    if (nl == std::string_view::npos) break;
+    start = nl + 1;
+  }
+  return lines;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r' || s.front() == '\n')) {
+    s.remove_prefix(1);
+  }
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+
+std::vector<std::string_view> split_ws(std::string_view s) {
+  std::vector<std::string_view> out;
+  size_t i = 0;
+  while (i < s.size()) {
+    while (i < s.size() && (s[i] == ' ' || s[i] == '\t')) ++i;
+    size_t j = i;
+    while (j < s.size() && s[j] != ' ' && s[j] != '\t') ++j;
+    if (j > i) out.push_back(s.substr(i, j - i));
+    i = j;
+  }
+  return out;
+}
+
+std::optional<int64_t> parse_int(std::string_view s) {
+  if (s.empty()) return std::nullopt;
+  bool neg = false;
+  if (s.front() == '-') {
+    neg = true;
+    s.remove_prefix(1);
+    if (s.empty()) return std::nullopt;
+  }
+  uint64_t v = 0;
+  const uint64_t limit = neg ? uint64_t{1} << 63 : uint64_t(std::numeric_limits<int64_t>::max());
+  for (char c : s) {
+    if (c < '0' || c > '9') return std::nullopt;
+    uint64_t d = static_cast<uint64_t>(c - '0');
+    if (v > (limit - d) / 10) return std::nullopt;
+    v = v * 10 + d;
+  }
+  if (neg) return v == (uint64_t{1} << 63) ? std::numeric_limits<int64_t>::min()
+                                            : -static_cast<int64_t>(v);
+  return static_cast<int64_t>(v);
+}
+
+namespace {
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+}  // namespace
+
+std::optional<int64_t> parse_hex(std::string_view s) {
+  if (s.size() < 3 || s[0] != '0' || (s[1] != 'x' && s[1] != 'X')) return std::nullopt;
+  s.remove_prefix(2);
+  if (s.size() > 15) return std::nullopt;  // keeps the value below 2^60
+  int64_t v = 0;
+  for (char c : s) {
+    int d = hex_value(c);
+    if (d < 0) return std::nullopt;
+    v = v * 16 + d;
+  }
+  return v;
+}
+
+std::optional<std::string> normalize_mac(std::string_view s) {
+  s = trim(s);
+  std::string out;
+  int octets = 0;
+  size_t i = 0;
+  char sep = 0;
+  while (octets < 6) {
+    size_t j = i;
+    while (j < s.size() && j - i < 3 && hex_value(s[j]) >= 0) ++j;
+    size_t len = j - i;
+    if (len < 1 || len > 2) return std::nullopt;
+    static const char* kHex = "0123456789abcdef";
+    int v = hex_value(s[i]);
+    if (len == 2) v = v * 16 + hex_value(s[i + 1]);
+    if (octets) out += ':';
+    out += kHex[v >> 4];
+    out += kHex[v & 15];
+    ++octets;
+    i = j;
+    if (octets == 6) break;
+    if (i >= s.size() || (s[i] != ':' && s[i] != '-')) return std::nullopt;
+    if (sep == 0) sep = s[i];
+    if (s[i] != sep) return std::nullopt;
+    ++i;
+  }
+  if (i != s.size()) return std::nullopt;
+  return out;
+}
+
+std::string field_key(std::string_view name) {
+  std::string out;
+  for (char c : name) {
+    if (c == ' ' || c == '_' || c == '-' || c == '\t') continue;
+    out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return out;
+}
+
+std::string excerpt(std::string_view s) {
+  std::string out = "\"";
+  size_t n = s.size() < 80 ? s.size() : 80;
+  for (size_t i = 0; i < n; ++i) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    out += (c < 0x20 || c == 0x7f) ? '?' : static_cast<char>(c);
+  }
+  if (s.size() > 80) out += "...";
+  out += '"';
+  return out;
+}
+
+}  // namespace vmc::host

@@ -1,0 +1,40 @@
+// Small helpers shared by the host-output parsers. All take untrusted text.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace vmc::host {
+
+/// Splits on '\n', dropping one trailing '\r' per line (CRLF output) and the empty
+/// piece after a final newline.
+std::vector<std::string_view> split_lines(std::string_view text);
+
+/// Strips spaces, tabs, CR and LF at both ends.
+std::string_view trim(std::string_view s);
+
+/// Splits on runs of spaces and tabs.
+std::vector<std::string_view> split_ws(std::string_view s);
+
+/// Decimal integer with optional leading '-'; the whole of `s` must be the number.
+std::optional<int64_t> parse_int(std::string_view s);
+
+/// "0x0400002e" or "0X0400002E" (hex digits after the prefix); the whole of `s`.
+std::optional<int64_t> parse_hex(std::string_view s);
+
+/// Accepts six hex octets separated by ':' or '-' (1 or 2 digits each) and returns
+/// them lower case with ':', e.g. "00:50:56:a1:b2:c3". Anything else: nullopt.
+std::optional<std::string> normalize_mac(std::string_view s);
+
+/// Lower case with spaces, '_' and '-' removed: "MAC Address" and "MACAddress" both
+/// become "macaddress". Used to match field names across esxcli formatters.
+std::string field_key(std::string_view name);
+
+/// Quotes a piece of untrusted text for an error message: at most 80 bytes, control
+/// bytes shown as '?'.
+std::string excerpt(std::string_view s);
+
+}  // namespace vmc::host

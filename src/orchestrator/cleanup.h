@@ -1,0 +1,53 @@
+// Undoing what a crashed or killed session left behind, from its journal: the remote
+// captures still recorded running and the DRS overrides not yet restored. The plan is
+// a pure function of the records; running it appends the undo steps to the same journal,
+// so planning again afterwards gives nothing to do.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "orchestrator/journal.h"
+#include "orchestrator/ports.h"
+
+namespace vmc::orchestrator {
+
+struct LeftoverProcess {
+  model::MoRef host;
+  std::string host_name;
+  std::string host_address;
+  int64_t remote_pid = 0;
+  std::string pin_key;
+  std::string pin_name;
+};
+
+struct LeftoverOverride {
+  model::MoRef cluster;
+  model::MoRef vm;
+  std::optional<model::DrsVmOverride> previous;
+  model::DrsVmOverride applied;
+};
+
+struct CleanupPlan {
+  std::vector<LeftoverProcess> kill;
+  std::vector<LeftoverOverride> restore;
+  bool empty() const { return kill.empty() && restore.empty(); }
+};
+
+CleanupPlan plan_cleanup(const std::vector<JournalRecord>& records);
+
+struct CleanupReport {
+  int killed = 0;
+  int restored = 0;
+  std::vector<std::string> notes;   // what was done, in words
+  std::vector<Error> errors;        // what could not be done (cleanup can be run again)
+  bool ok() const { return errors.empty(); }
+};
+
+/// Executes the plan through the same interfaces a session uses; records each undone
+/// step in `journal` and, when everything is undone, a CleanupDone record.
+CleanupReport run_cleanup(const CleanupPlan& plan, HostConnector& hosts, VCenterPort& vcenter,
+                          Journal& journal, Clock& clock);
+
+}  // namespace vmc::orchestrator

@@ -1,0 +1,212 @@
+#include "orchestrator/cleanup.h"
+
+#include <cstdlib>
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "orchestrator/fakes_test_support.h"
+#include "orchestrator/runtime.h"
+#include "orchestrator/sessions.h"
+
+namespace vmc::orchestrator {
+namespace {
+
+using namespace std::chrono_literals;
+using model::MoRef;
+using Strings = std::vector<std::string>;
+
+std::string temp_dir() {
+  std::string tmpl = ::testing::TempDir() + "vmc-cleanup-XXXXXX";
+  EXPECT_NE(nullptr, ::mkdtemp(tmpl.data()));
+  return tmpl;
+}
+
+class CleanupTest : public ::testing::Test {
+ protected:
+  CleanupTest() {
+    model::HostInfo h;
+    h.ref = MoRef{"HostSystem", "host-1"};
+    h.name = "esx01";
+    h.version = "8.0.3";
+    h.mgmt_address = "10.0.0.1";
+    h.uplinks = {"vmnic0"};
+    world.hosts = {h};
+    model::VmInfo vm;
+    vm.ref = MoRef{"VirtualMachine", "vm-1"};
+    vm.name = "testvm1";
+    vm.host = h.ref;
+    vm.cluster = MoRef{"ClusterComputeResource", "c1"};
+    vm.power = model::PowerState::On;
+    vm.nics = {model::NicInfo{4000, "Network adapter 1", "00:50:56:00:00:01", "VM Network", "", "", true}};
+    world.vms = {vm};
+    world.ssh_ports[{"host-1", "00:50:56:00:00:01"}] = 100;
+    spec.name = "vm testvm1";
+    spec.vms = {model::VmTarget{"testvm1", {}}};
+    spec.stop.duration = 10s;
+    dir = temp_dir();
+  }
+
+  // Runs a whole session journaled to a real file, then cuts the journal back to what a
+  // process killed with -9 just after `keep` records would have left.
+  std::string crashed_session(size_t keep) {
+    auto j = FileJournal::create(dir, "crashed");
+    EXPECT_TRUE(j.ok());
+    RuntimeOptions opt;
+    opt.session_id = "crashed";
+    opt.pid = 999999;
+    fakes::FakeSink sink;
+    model::VmEvent reset;
+    reset.kind = model::VmEventKind::Reset;
+    reset.vm = MoRef{"VirtualMachine", "vm-1"};
+    vcenter.at(5s, [](fakes::FakeWorld& w) { w.ssh_ports[{"host-1", "00:50:56:00:00:01"}] = 101; },
+               reset);
+    Runtime rt(spec, vcenter, hosts, clock, sink, *j.value(), opt);
+    EXPECT_TRUE(rt.run().ok());
+    std::string path = j.value()->path();
+    std::ifstream in(path);
+    std::string line, kept;
+    for (size_t i = 0; i < keep && std::getline(in, line); ++i) kept += line + "\n";
+    in.close();
+    std::ofstream(path, std::ios::trunc) << kept;
+    log.clear();
+    return path;
+  }
+
+  fakes::FakeWorld world;
+  fakes::Log log;
+  fakes::FakeClock clock;
+  fakes::FakeVCenter vcenter{world, clock, log};
+  fakes::FakeHosts hosts{world, log};
+  model::SessionSpec spec;
+  std::string dir;
+};
+
+TEST_F(CleanupTest, CrashLeavesCapturesAndOverrideThatCleanupUndoesOnce) {
+  // Journal of the full session: start, override.set, started 1001, started 1002 (re-pin),
+  // stopped 1001, ... Keep the first four: the process died with both captures running.
+  std::string path = crashed_session(4);
+  auto sessions = list_sessions(dir, [](int64_t) { return false; });
+  ASSERT_EQ(1u, sessions.size());
+  EXPECT_EQ(SessionListing::State::LeftOver, sessions[0].state);
+  EXPECT_EQ("crashed", sessions[0].id);
+  EXPECT_EQ(999999, sessions[0].pid);
+  EXPECT_EQ("crashed  left-over  pid 999999  " + format_time(sessions[0].started) +
+                "  vm testvm1\n"
+                "    pktcap-uw pid 1001 on esx01 (esx01 port 100 both)\n"
+                "    pktcap-uw pid 1002 on esx01 (esx01 port 101 both)\n"
+                "    DRS override of vm-1 in c1 to restore to none\n",
+            format_sessions(sessions));
+
+  // The override is still set on the cluster, as the crash left it.
+  world.overrides[{"c1", "vm-1"}] = model::DrsVmOverride{MoRef{"VirtualMachine", "vm-1"}, true, "manual"};
+  auto records = read_journal(path);
+  ASSERT_TRUE(records.ok());
+  CleanupPlan plan = plan_cleanup(records.value());
+  auto journal = FileJournal::open(path);
+  ASSERT_TRUE(journal.ok());
+  CleanupReport report = run_cleanup(plan, hosts, vcenter, *journal.value(), clock);
+  EXPECT_TRUE(report.ok());
+  EXPECT_EQ(Strings({"esx01 kill pid 1001", "esx01 kill pid 1002", "drs remove c1 vm-1"}), log);
+  EXPECT_EQ(2, report.killed);
+  EXPECT_EQ(1, report.restored);
+  EXPECT_TRUE(world.overrides.empty());
+
+  // Idempotent: the journal now says it is all undone.
+  auto again = read_journal(path);
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(plan_cleanup(again.value()).empty());
+  EXPECT_EQ(JournalRecord::Kind::CleanupDone, again->back().kind);
+  sessions = list_sessions(dir, [](int64_t) { return false; });
+  EXPECT_EQ(SessionListing::State::Finished, sessions[0].state);
+  EXPECT_TRUE(sessions[0].cleaned);
+}
+
+TEST_F(CleanupTest, CleanupSessionsUndoesLeftOversOnlyOnce) {
+  crashed_session(4);
+  world.overrides[{"c1", "vm-1"}] = model::DrsVmOverride{MoRef{"VirtualMachine", "vm-1"}, true, "manual"};
+  auto dead = [](int64_t) { return false; };
+  auto done = cleanup_sessions(dir, [](int64_t) { return true; }, hosts, vcenter, clock);
+  EXPECT_TRUE(done.empty());  // its process runs: not ours to undo
+  EXPECT_TRUE(log.empty());
+  done = cleanup_sessions(dir, dead, hosts, vcenter, clock);
+  ASSERT_EQ(1u, done.size());
+  EXPECT_TRUE(done[0].report.ok());
+  EXPECT_EQ(Strings({"esx01 kill pid 1001", "esx01 kill pid 1002", "drs remove c1 vm-1"}), log);
+  log.clear();
+  EXPECT_TRUE(cleanup_sessions(dir, dead, hosts, vcenter, clock).empty());
+  EXPECT_TRUE(log.empty());
+}
+
+TEST_F(CleanupTest, CleanSessionNeedsNothingAndRunningSessionIsNotTouched) {
+  crashed_session(1000);  // the whole journal: a session that ended normally
+  auto sessions = list_sessions(dir, [](int64_t) { return false; });
+  ASSERT_EQ(1u, sessions.size());
+  EXPECT_EQ(SessionListing::State::Finished, sessions[0].state);
+  EXPECT_TRUE(sessions[0].ended);
+
+  // A journal cut short whose process still runs is a running session.
+  auto live = FileJournal::create(dir, "live");
+  JournalRecord start;
+  start.kind = JournalRecord::Kind::SessionStart;
+  start.pid = 77;
+  start.session_id = "live";
+  ASSERT_TRUE(live.value()->append(start).ok());
+  JournalRecord proc;
+  proc.kind = JournalRecord::Kind::ProcessStarted;
+  proc.host = MoRef{"HostSystem", "host-1"};
+  proc.remote_pid = 5;
+  ASSERT_TRUE(live.value()->append(proc).ok());
+  sessions = list_sessions(dir, [](int64_t pid) { return pid == 77; });
+  ASSERT_EQ(2u, sessions.size());
+  EXPECT_EQ(SessionListing::State::Finished, sessions[0].state);  // "crashed" sorts first
+  EXPECT_EQ(SessionListing::State::Running, sessions[1].state);
+  EXPECT_TRUE(sessions[1].leftovers.empty());
+  sessions = list_sessions(dir, [](int64_t) { return false; });
+  EXPECT_EQ(SessionListing::State::LeftOver, sessions[1].state);
+  EXPECT_TRUE(list_sessions(dir + "/missing", [](int64_t) { return true; }).empty());
+}
+
+TEST_F(CleanupTest, RestoresAPreviousOverrideAndLeavesOneChangedByOthers) {
+  const MoRef c1{"ClusterComputeResource", "c1"};
+  const MoRef vm1{"VirtualMachine", "vm-1"}, vm2{"VirtualMachine", "vm-2"};
+  std::vector<JournalRecord> recs(2);
+  for (auto& r : recs) {
+    r.kind = JournalRecord::Kind::OverrideSet;
+    r.cluster = c1;
+    r.applied = model::DrsVmOverride{{}, true, "manual"};
+  }
+  recs[0].vm = vm1;
+  recs[0].previous = model::DrsVmOverride{vm1, true, "fullyAutomated"};
+  recs[1].vm = vm2;
+  world.overrides[{"c1", "vm-1"}] = model::DrsVmOverride{vm1, true, "manual"};
+  world.overrides[{"c1", "vm-2"}] = model::DrsVmOverride{vm2, true, "partiallyAutomated"};  // someone's edit
+  fakes::FakeJournal journal;
+  auto report = run_cleanup(plan_cleanup(recs), hosts, vcenter, journal, clock);
+  EXPECT_TRUE(report.ok());
+  EXPECT_EQ(Strings({"drs set c1 vm-1 fullyAutomated"}), log);
+  EXPECT_EQ("partiallyAutomated", (world.overrides[{"c1", "vm-2"}].behavior));
+  EXPECT_EQ("DRS override of vm-2 in c1 is 'partiallyAutomated', changed since we set 'manual'; left as it is",
+            report.notes[1]);
+}
+
+TEST_F(CleanupTest, UnreachableHostKeepsItsEntryForTheNextCleanup) {
+  std::vector<JournalRecord> recs(1);
+  recs[0].kind = JournalRecord::Kind::ProcessStarted;
+  recs[0].host = MoRef{"HostSystem", "host-1"};
+  recs[0].host_name = "esx01";
+  recs[0].remote_pid = 1001;
+  recs[0].pin_name = "esx01 port 100 both";
+  hosts.fail_connect["esx01"] = 1;
+  fakes::FakeJournal journal;
+  auto report = run_cleanup(plan_cleanup(recs), hosts, vcenter, journal, clock);
+  ASSERT_EQ(1u, report.errors.size());
+  EXPECT_EQ("esx01: cannot stop pktcap-uw 1001 on esx01 (esx01 port 100 both): cannot reach esx01",
+            report.errors[0].context("esx01").message);
+  EXPECT_TRUE(journal.records.empty());  // no CleanupDone: it is still to do
+  recs.insert(recs.end(), journal.records.begin(), journal.records.end());
+  EXPECT_EQ(1u, plan_cleanup(recs).kill.size());
+}
+
+}  // namespace
+}  // namespace vmc::orchestrator

@@ -1,0 +1,20 @@
+// xsd:dateTime as vCenter writes it ("2023-12-12T10:07:13.322128Z", offsets allowed),
+// parsed from untrusted text into a system_clock time point.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "model/inventory.h"
+
+namespace vmc::vsphere {
+
+/// Parses YYYY-MM-DDThh:mm:ss[.fraction](Z|+hh:mm|-hh:mm); no zone means UTC.
+/// Fractions beyond microseconds are truncated. nullopt for anything else.
+std::optional<model::TimePoint> parse_datetime(std::string_view text);
+
+/// Formats as UTC with microseconds, "2023-12-12T10:07:13.322128Z".
+std::string format_datetime(model::TimePoint t);
+
+}  // namespace vmc::vsphere

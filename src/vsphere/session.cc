@@ -1,0 +1,125 @@
+#include "vsphere/session.h"
+
+#include <thread>
+
+#include "vsphere/api_version.h"
+
+namespace vmc::vsphere {
+namespace {
+
+class RealSleeper : public Sleeper {
+ public:
+  void sleep(std::chrono::milliseconds d) override { std::this_thread::sleep_for(d); }
+};
+
+std::string path_of(const std::string& url) {
+  auto scheme = url.find("://");
+  auto slash = url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
+  return slash == std::string::npos ? std::string("/sdk") : url.substr(slash);
+}
+
+}  // namespace
+
+std::chrono::milliseconds backoff_delay(int attempt) {
+  if (attempt < 0) attempt = 0;
+  if (attempt > 5) return std::chrono::seconds(30);
+  auto d = std::chrono::milliseconds(1000LL << attempt);
+  return d > std::chrono::seconds(30) ? std::chrono::seconds(30) : d;
+}
+
+bool is_connection_error(const Error& e) {
+  if (e.code == "vsphere.connect") return true;
+  if (e.code == "vsphere.http") {
+    // 502/503/504 while vCenter restarts its services; 4xx will not get better.
+    return e.message.find("HTTP 5") != std::string::npos;
+  }
+  return false;
+}
+
+Session::Session(ConnectOptions options, HttpWire* wire, Sleeper* sleeper, int max_reconnects)
+    : options_(std::move(options)), wire_(wire), sleeper_(sleeper), max_reconnects_(max_reconnects) {
+  if (!sleeper_) {
+    own_sleeper_ = std::make_unique<RealSleeper>();
+    sleeper_ = own_sleeper_.get();
+  }
+}
+
+Session::~Session() = default;
+
+Status Session::open() {
+  vim_.reset();
+  binding_ = std::make_unique<SoapBinding>(options_.url, wire_);
+  vim_ = std::make_unique<VimClient>(*binding_);
+  binding_->set_timeouts(15, io_timeout_);
+  if (options_.url.rfind("https://", 0) == 0) {
+    TlsOptions tls{options_.ca_file, options_.insecure, options_.thumbprint};
+    if (auto st = binding_->configure_tls(tls); !st) return st;
+  }
+  // The first exchange carries no secret: the TLS handshake is verified here, before
+  // Login sends the password.
+  auto versions = binding_->http_get(path_of(options_.url) + "/vimServiceVersions.xml");
+  if (!versions.ok()) {
+    const auto& code = versions.error().code;
+    if (is_connection_error(versions.error()) || code.rfind("vsphere.tls", 0) == 0) {
+      return versions.error();
+    }
+    binding_->set_api_version("");  // unknown: let the server use its default
+  } else if (auto v = pick_api_version(*versions); v.ok()) {
+    binding_->set_api_version(*v);
+  } else {
+    return v.error();
+  }
+  auto sc = vim_->retrieve_service_content();
+  if (!sc.ok()) return sc.error();
+  service_ = *sc;
+  return {};
+}
+
+Status Session::login() {
+  if (service_.session_manager.empty()) {
+    return Error("vsphere.login", options_.url + " has no SessionManager: not a vCenter/ESXi SDK?");
+  }
+  auto s = vim_->login(service_.session_manager, options_.user, options_.password);
+  if (!s.ok()) {
+    if (s.error().code == "InvalidLogin") {
+      return Error("InvalidLogin", "login to " + options_.url + " as " + options_.user +
+                                       " refused: " + s.error().message);
+    }
+    return s.error();
+  }
+  session_ = *s;
+  ++generation_;
+  return {};
+}
+
+Status Session::connect() {
+  if (auto st = open(); !st) return st;
+  return login();
+}
+
+Status Session::reconnect_with_backoff(int& attempts) {
+  Status last;
+  while (attempts < max_reconnects_) {
+    sleeper_->sleep(backoff_delay(attempts));
+    ++attempts;
+    last = connect();
+    if (last.ok()) return last;
+    if (!is_connection_error(last.error())) return last;
+  }
+  return Error(last.ok() ? "vsphere.connect" : last.error().code,
+               "gave up reconnecting to " + options_.url + " after " +
+                   std::to_string(max_reconnects_) + " attempts" +
+                   (last.ok() ? std::string() : ": " + last.error().message));
+}
+
+void Session::set_io_timeout(int seconds) {
+  io_timeout_ = seconds;
+  if (binding_) binding_->set_timeouts(15, seconds);
+}
+
+Status Session::logout() {
+  if (!vim_ || service_.session_manager.empty()) return {};
+  return vim_->logout(service_.session_manager);
+}
+
+}  // namespace vmc::vsphere

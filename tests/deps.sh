@@ -10,7 +10,7 @@ packages=(
   gsoap libgsoap-dev libssl-dev libpcap-dev libyaml-cpp-dev libspdlog-dev libfmt-dev
   libssh-dev libcli11-dev nlohmann-json3-dev zlib1g-dev
   # tests
-  libgtest-dev libgmock-dev tshark openssh-client time python3
+  libgtest-dev libgmock-dev tshark openssh-client time python3 curl
   # fuzzing (libFuzzer, sanitizers)
   clang libclang-rt-14-dev
   # the lab (Go, govmomi simulator, x/crypto/ssh)

@@ -117,6 +117,9 @@ Status Runtime::loop() {
     }
     execute(reconcile(spec_, obs_, running_view()), /*final_pass=*/false);
     update_coverage("capture stopped");
+    // Health after reconcile: when an event moved a VM, its new capture already runs and
+    // the old one is stopped by reconcile, not restarted as "deaf".
+    check_health();
     if (auto r = stop_condition()) {
       summary_.end_reason = *r;
       return {};
@@ -136,8 +139,6 @@ Status Runtime::loop() {
         on_event(*more.value());
       }
     }
-
-    check_health();
 
     auto o = observe();
     if (o) {

@@ -1,0 +1,161 @@
+#include "session/output_sink.h"
+
+#include <chrono>
+
+namespace vmc::session {
+
+using orchestrator::Pin;
+using orchestrator::PinKind;
+
+int64_t to_ns(model::TimePoint t) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+}
+
+namespace {
+
+int64_t now_ns() { return to_ns(std::chrono::system_clock::now()); }
+
+}  // namespace
+
+Result<std::unique_ptr<OutputSink>> OutputSink::open(capture::SessionOutputOptions options) {
+  auto out = capture::SessionOutput::open(std::move(options), now_ns());
+  if (!out.ok()) return out.error();
+  return std::unique_ptr<OutputSink>(new OutputSink(std::move(*out)));
+}
+
+OutputSink::OutputSink(std::unique_ptr<capture::SessionOutput> out) : out_(std::move(out)) {
+  ticker_ = std::thread([this] { ticker(); });
+}
+
+OutputSink::~OutputSink() {
+  stop_ = true;
+  cv_.notify_all();
+  if (ticker_.joinable()) ticker_.join();
+}
+
+void OutputSink::ticker() {
+  std::unique_lock lk(mu_);
+  while (!stop_) {
+    cv_.wait_for(lk, std::chrono::milliseconds(100));
+    if (stop_ || finalized_) continue;
+    auto st = out_->tick(now_ns());
+    if (!st.ok()) errors_.push_back(st.error().message);
+  }
+}
+
+capture::PinInfo OutputSink::info_for(const Pin& pin, model::Direction d) {
+  capture::PinInfo i;
+  i.host = pin.host_name.empty() ? pin.host.value : pin.host_name;
+  i.port = pin.kind == PinKind::VmPort ? std::to_string(pin.port_id) : pin.uplink;
+  if (pin.kind == PinKind::Bridge) i.port += "-bridge";
+  i.direction = d;
+  i.vm = pin.vm_name;
+  i.nic_label = pin.nic_label;
+  i.mac = pin.mac;
+  return i;
+}
+
+std::map<model::Direction, uint32_t>& OutputSink::ensure_pin(const Pin& pin, model::TimePoint at) {
+  auto& dirs = ifaces_[pin.key()];
+  if (!dirs.empty()) return dirs;
+  std::vector<model::Direction> wanted;
+  if (pin.dir == model::Direction::Both && pin.kind != PinKind::Uplink) {
+    wanted = {model::Direction::In, model::Direction::Out};
+  } else {
+    wanted = {pin.dir};
+  }
+  for (auto d : wanted) {
+    auto id = out_->add_pin(info_for(pin, d), to_ns(at));
+    if (!id.ok()) {
+      errors_.push_back(id.error().message);
+      continue;
+    }
+    dirs[d] = *id;
+  }
+  return dirs;
+}
+
+void OutputSink::pin_opened(const Pin& pin, model::TimePoint at, const std::string& reason) {
+  std::lock_guard lk(mu_);
+  if (finalized_) return;
+  ensure_pin(pin, at);
+  out_->event(capture::ManifestEvent{to_ns(at), "pin-opened", pin.name() + ": " + reason});
+}
+
+void OutputSink::pin_closed(const Pin& pin, model::TimePoint at, const std::string& reason) {
+  std::lock_guard lk(mu_);
+  if (finalized_) return;
+  auto it = ifaces_.find(pin.key());
+  if (it == ifaces_.end()) return;
+  for (auto& [d, id] : it->second) {
+    auto st = out_->end_pin(id, reason, std::nullopt, to_ns(at));
+    if (!st.ok()) errors_.push_back(st.error().message);
+  }
+  ifaces_.erase(it);
+}
+
+void OutputSink::frame(const Pin& pin, const orchestrator::CapturedFrame& f) {
+  std::lock_guard lk(mu_);
+  if (finalized_) return;
+  auto& dirs = ensure_pin(pin, std::chrono::system_clock::now());
+  auto d = dirs.find(f.dir);
+  if (d == dirs.end()) d = dirs.begin();
+  if (d == dirs.end()) return;
+  capture::FrameView v{f.ts_ns, f.orig_len, f.data};
+  auto st = out_->push_frame(d->second, v, now_ns());
+  if (!st.ok()) {
+    errors_.push_back(st.error().message);
+    return;
+  }
+  totals_.frames++;
+  totals_.bytes += f.data.size();
+}
+
+void OutputSink::comment(model::TimePoint at, const std::string& text) {
+  std::lock_guard lk(mu_);
+  if (finalized_) return;
+  out_->event(capture::ManifestEvent{to_ns(at), "comment", text});
+}
+
+orchestrator::SinkTotals OutputSink::totals() {
+  std::lock_guard lk(mu_);
+  return totals_;
+}
+
+std::optional<std::string> OutputSink::stop_reason() {
+  std::lock_guard lk(mu_);
+  return out_->stop_reason();
+}
+
+std::vector<std::string> OutputSink::take_errors() {
+  std::lock_guard lk(mu_);
+  return std::exchange(errors_, {});
+}
+
+Status OutputSink::finalize(const orchestrator::SessionSummary& summary) {
+  std::lock_guard lk(mu_);
+  if (finalized_) return Error("output.finalized", "output already finalized");
+  for (const auto& g : summary.gaps) {
+    out_->gap(capture::ManifestGap{g.vm_name + " " + g.mac, to_ns(g.from),
+                                   g.to ? to_ns(*g.to) : to_ns(summary.ended), g.reason});
+  }
+  for (const auto& d : summary.drs) {
+    std::string detail = (d.previous ? d.previous->behavior : std::string("none")) + " -> " +
+                         (d.applied ? d.applied->behavior : std::string("none"));
+    if (!d.ok) detail += " (failed: " + d.message + ")";
+    out_->drs_action(capture::ManifestDrsAction{to_ns(summary.ended), d.cluster.value,
+                                                d.vm.value, d.action, detail});
+  }
+  for (const auto& e : summary.events) {
+    out_->event(capture::ManifestEvent{to_ns(e.at), model::to_string(e.kind),
+                                       e.vm_name + (e.detail.empty() ? "" : ": " + e.detail)});
+  }
+  std::string reason = orchestrator::to_string(summary.end_reason);
+  if (!summary.error.empty()) reason += ": " + summary.error;
+  auto m = out_->close(to_ns(summary.ended), reason);
+  finalized_ = true;
+  if (!m.ok()) return m.error();
+  return Status();
+}
+
+}  // namespace vmc::session

@@ -1,0 +1,61 @@
+// orchestrator::Sink over capture::SessionOutput: each pin is one pcapng interface per
+// direction (a `--dir 2` VM-port capture becomes an "in" and an "out" interface, split by
+// MAC), frames arrive from host I/O threads and are merged by time, a ticker thread
+// writes out what is due, and finalize() turns the session summary into the manifest.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "capture/session_output.h"
+#include "orchestrator/ports.h"
+
+namespace vmc::session {
+
+class OutputSink : public orchestrator::Sink {
+ public:
+  /// Opens the output (files under temporary names until finalize).
+  static Result<std::unique_ptr<OutputSink>> open(capture::SessionOutputOptions options);
+  ~OutputSink() override;
+
+  void frame(const orchestrator::Pin& pin, const orchestrator::CapturedFrame& f) override;
+  void pin_opened(const orchestrator::Pin& pin, model::TimePoint at,
+                  const std::string& reason) override;
+  void pin_closed(const orchestrator::Pin& pin, model::TimePoint at,
+                  const std::string& reason) override;
+  void comment(model::TimePoint at, const std::string& text) override;
+  orchestrator::SinkTotals totals() override;
+  Status finalize(const orchestrator::SessionSummary& summary) override;
+
+  /// A stop condition the output itself reached (packets, bytes), if any.
+  std::optional<std::string> stop_reason();
+  /// Errors of streams (corrupt pcap from a host) so far, for the log.
+  std::vector<std::string> take_errors();
+
+ private:
+  explicit OutputSink(std::unique_ptr<capture::SessionOutput> out);
+  void ticker();
+  static capture::PinInfo info_for(const orchestrator::Pin& pin, model::Direction d);
+  /// The pin's interfaces, made on first sight (a frame may come before pin_opened).
+  std::map<model::Direction, uint32_t>& ensure_pin(const orchestrator::Pin& pin,
+                                                  model::TimePoint at);
+
+  std::mutex mu_;
+  std::unique_ptr<capture::SessionOutput> out_;
+  // pin key -> interface per direction (In/Out/Both)
+  std::map<std::string, std::map<model::Direction, uint32_t>> ifaces_;
+  orchestrator::SinkTotals totals_;
+  std::vector<std::string> errors_;
+  bool finalized_ = false;
+  std::atomic<bool> stop_{false};
+  std::condition_variable cv_;
+  std::thread ticker_;
+};
+
+int64_t to_ns(model::TimePoint t);
+
+}  // namespace vmc::session

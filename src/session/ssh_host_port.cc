@@ -1,0 +1,217 @@
+#include "session/ssh_host_port.h"
+
+#include <spdlog/spdlog.h>
+
+#include <array>
+#include <cstring>
+
+#include "capture/pcap_stream_reader.h"
+#include "host/pktcap_args.h"
+#include "host/text.h"
+
+namespace vmc::session {
+
+using orchestrator::CaptureHandle;
+using orchestrator::CaptureStatus;
+using orchestrator::Pin;
+using orchestrator::PinKind;
+
+model::Direction pktcap_direction(const Pin& pin) {
+  if (pin.kind != PinKind::VmPort || pin.dir == model::Direction::Both) return pin.dir;
+  return pin.dir == model::Direction::In ? model::Direction::Out : model::Direction::In;
+}
+
+namespace {
+
+// "00:50:56:aa:bb:cc" -> 6 bytes.
+std::optional<std::array<uint8_t, 6>> mac_bytes(const std::string& mac) {
+  auto norm = host::normalize_mac(mac);
+  if (!norm || norm->size() != 17) return std::nullopt;
+  std::array<uint8_t, 6> out{};
+  for (size_t i = 0; i < 6; ++i) {
+    out[i] = static_cast<uint8_t>(std::stoi(norm->substr(i * 3, 2), nullptr, 16));
+  }
+  return out;
+}
+
+}  // namespace
+
+model::Direction frame_direction(const Pin& pin, std::span<const uint8_t> frame) {
+  if (pin.dir != model::Direction::Both) return pin.dir;
+  if (pin.kind == PinKind::Uplink || pin.mac.empty() || frame.size() < 12) {
+    return model::Direction::Both;
+  }
+  auto mac = mac_bytes(pin.mac);
+  if (!mac) return model::Direction::Both;
+  return std::memcmp(frame.data() + 6, mac->data(), 6) == 0 ? model::Direction::Out
+                                                           : model::Direction::In;
+}
+
+namespace {
+constexpr auto kPortCheckInterval = std::chrono::seconds(5);
+}  // namespace
+
+struct SshHostPort::Capture {
+  Pin pin;
+  orchestrator::FrameSink* sink = nullptr;
+  std::unique_ptr<host::PktcapProcess> proc;
+  std::mutex mu;  // guards reader and error (the I/O thread feeds, status() reads)
+  capture::PcapStreamReader reader;
+  std::optional<Error> stream_error;
+  std::chrono::steady_clock::time_point last_port_check = std::chrono::steady_clock::now();
+  explicit Capture(const Pin& p) : pin(p), reader(p.name()) {}
+
+  void feed(std::string_view bytes) {
+    std::lock_guard lk(mu);
+    if (stream_error) return;
+    reader.push(std::span(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
+    for (;;) {
+      auto f = reader.next();
+      if (!f.ok()) {
+        stream_error = f.error();
+        spdlog::error("{}", f.error().message);
+        return;
+      }
+      if (!*f) return;
+      const auto& v = **f;
+      orchestrator::CapturedFrame cf;
+      cf.ts_ns = v.ts_ns;
+      cf.orig_len = v.orig_len;
+      cf.data = v.data;
+      cf.dir = frame_direction(pin, v.data);
+      sink->frame(pin, cf);
+    }
+  }
+};
+
+SshHostPort::SshHostPort(model::HostInfo info, std::unique_ptr<host::HostConnection> conn)
+    : info_(std::move(info)), conn_(std::move(conn)), resolver_(*conn_) {}
+
+SshHostPort::~SshHostPort() = default;
+
+Result<std::optional<int64_t>> SshHostPort::resolve_port(const std::string& mac) {
+  auto r = resolver_.resolve({mac}, {});
+  if (!r.ok()) return r.error().context(info_.name);
+  auto norm = host::normalize_mac(mac).value_or(mac);
+  auto it = r->ports.find(norm);
+  if (it != r->ports.end()) return std::optional<int64_t>(it->second.port_id);
+  if (!r->warnings.empty() && r->ports.empty()) {
+    // Every source failed: the host could not be asked, which is not "no port".
+    std::string w;
+    for (const auto& s : r->warnings) w += (w.empty() ? "" : "; ") + s;
+    return Error("host.resolve", info_.name + ": cannot list ports: " + w);
+  }
+  return std::optional<int64_t>();
+}
+
+Result<CaptureHandle> SshHostPort::start_capture(const orchestrator::CaptureRequest& request,
+                                                 orchestrator::FrameSink& sink) {
+  host::PktcapRequest req;
+  const Pin& pin = request.pin;
+  if (pin.kind == PinKind::VmPort) {
+    req.target = {host::TargetKind::SwitchPort, pin.port_id, ""};
+  } else {
+    req.target = {host::TargetKind::Uplink, 0, pin.uplink};
+  }
+  req.direction = pktcap_direction(pin);
+  req.stage = request.stage;
+  req.capture_point = request.capture_point;
+  req.snaplen = request.snaplen;
+  req.filter = request.filter;
+  req.output = "-";
+  auto planned = host::plan_pktcap(req, info_.version);
+  if (!planned.ok()) return planned.error().context(info_.name);
+  if (planned->size() != 1) {
+    return Error("pktcap.plan", info_.name + ": pin " + pin.name() + " needs " +
+                                    std::to_string(planned->size()) +
+                                    " processes; the orchestrator must split directions");
+  }
+  auto cap = std::make_shared<Capture>(pin);
+  cap->sink = &sink;
+  std::weak_ptr<Capture> weak = cap;
+  auto proc = host::PktcapProcess::start(*conn_, (*planned)[0].argv, [weak](std::string_view b) {
+    if (auto c = weak.lock()) c->feed(b);
+  });
+  if (!proc.ok()) return proc.error().context(info_.name);
+  cap->proc = std::move(*proc);
+  auto pid = cap->proc->pid();
+  if (!pid) {
+    return Error("pktcap.no-pid", info_.name + ": pktcap-uw started but its PID never arrived");
+  }
+  std::lock_guard lk(mu_);
+  std::string token = info_.name + "#" + std::to_string(next_token_++);
+  captures_[token] = cap;
+  return CaptureHandle{*pid, token};
+}
+
+Status SshHostPort::stop_capture(const CaptureHandle& handle) {
+  std::shared_ptr<Capture> cap;
+  {
+    std::lock_guard lk(mu_);
+    auto it = captures_.find(handle.token);
+    if (it == captures_.end()) return kill_leftover(handle.pid);
+    cap = it->second;
+    captures_.erase(it);
+  }
+  auto r = cap->proc->stop();
+  if (!r.ok()) {
+    if (r.error().code == "pktcap.no-pid") return Status();
+    return r.error().context(info_.name);
+  }
+  if (!r->gone) {
+    return Error("pktcap.stop", info_.name + ": pktcap-uw PID " + std::to_string(handle.pid) +
+                                    " did not exit: " + r->note);
+  }
+  return Status();
+}
+
+CaptureStatus SshHostPort::status(const CaptureHandle& handle) {
+  std::shared_ptr<Capture> cap;
+  {
+    std::lock_guard lk(mu_);
+    auto it = captures_.find(handle.token);
+    if (it == captures_.end()) return {CaptureStatus::Health::Exited, "unknown capture"};
+    cap = it->second;
+  }
+  {
+    std::lock_guard lk(cap->mu);
+    if (cap->stream_error) return {CaptureStatus::Health::Exited, cap->stream_error->message};
+  }
+  // Whether the pinned port still exists costs a command on the host: ask every few
+  // seconds (vCenter's port lists and events report changes sooner).
+  std::optional<std::pair<int64_t, std::string>> port;
+  auto now = std::chrono::steady_clock::now();
+  if (cap->pin.kind == PinKind::VmPort && now - cap->last_port_check >= kPortCheckInterval) {
+    port = std::make_pair(cap->pin.port_id, cap->pin.mac);
+    cap->last_port_check = now;
+  }
+  auto h = cap->proc->health(port ? &resolver_ : nullptr, port);
+  if (!h.ok()) return {CaptureStatus::Health::Running, "health unknown: " + h.error().message};
+  switch (*h) {
+    case host::CaptureHealth::Starting:
+    case host::CaptureHealth::Running:
+      return {CaptureStatus::Health::Running, ""};
+    case host::CaptureHealth::Deaf:
+      return {CaptureStatus::Health::Deaf,
+              "port " + std::to_string(cap->pin.port_id) + " is gone from " + info_.name};
+    default: {
+      auto st = cap->proc->status();
+      auto ex = cap->proc->exit_info();
+      std::string detail = host::to_string(*h);
+      if (ex && !ex->detail.empty()) detail += ": " + ex->detail;
+      return {CaptureStatus::Health::Exited, detail};
+    }
+  }
+}
+
+Status SshHostPort::kill_leftover(int64_t pid) {
+  auto r = host::stop_pktcap_pid(*conn_, pid, host::StopOptions{}, host::real_sleeper());
+  if (!r.ok()) return r.error().context(info_.name);
+  if (r->was_running && !r->gone) {
+    return Error("pktcap.stop", info_.name + ": left-over pktcap-uw PID " + std::to_string(pid) +
+                                    " did not exit");
+  }
+  return Status();
+}
+
+}  // namespace vmc::session

@@ -1,0 +1,102 @@
+#include "session/vcenter_port.h"
+
+#include <algorithm>
+
+namespace vmc::session {
+
+Result<std::unique_ptr<VCenterAdapter>> VCenterAdapter::create(vsphere::VCenter& vc,
+                                                               std::vector<model::MoRef> vms,
+                                                               std::vector<model::MoRef> extra_hosts) {
+  std::unique_ptr<vsphere::Watcher> watcher;
+  if (!vms.empty()) {  // cleanup needs no watcher: only host and DRS calls
+    auto w = vc.watch(vms);
+    if (!w.ok()) return w.error();
+    watcher = std::move(*w);
+  }
+  return std::unique_ptr<VCenterAdapter>(
+      new VCenterAdapter(vc, std::move(vms), std::move(extra_hosts), std::move(watcher)));
+}
+
+VCenterAdapter::VCenterAdapter(vsphere::VCenter& vc, std::vector<model::MoRef> vms,
+                               std::vector<model::MoRef> extra_hosts,
+                               std::unique_ptr<vsphere::Watcher> watcher)
+    : vc_(vc), vms_(std::move(vms)), extra_hosts_(std::move(extra_hosts)),
+      watcher_(std::move(watcher)) {}
+
+Result<std::vector<model::VmInfo>> VCenterAdapter::watched_vms() {
+  std::vector<model::VmInfo> out;
+  for (const auto& ref : vms_) {
+    if (std::find(removed_.begin(), removed_.end(), ref) != removed_.end()) continue;
+    auto vm = vc_.vm_info(ref);
+    if (!vm.ok()) {
+      if (vm.error().code == "ManagedObjectNotFound" || vm.error().code == "vm.not-found") {
+        removed_.push_back(ref);  // deleted while captured: its pins stop
+        continue;
+      }
+      return vm.error();
+    }
+    if (!vm->host.empty() &&
+        std::find(known_hosts_.begin(), known_hosts_.end(), vm->host) == known_hosts_.end()) {
+      known_hosts_.push_back(vm->host);
+    }
+    out.push_back(std::move(*vm));
+  }
+  return out;
+}
+
+Result<std::vector<model::HostInfo>> VCenterAdapter::hosts() {
+  std::vector<model::MoRef> refs = known_hosts_;
+  for (const auto& h : extra_hosts_) {
+    if (std::find(refs.begin(), refs.end(), h) == refs.end()) refs.push_back(h);
+  }
+  std::vector<model::HostInfo> out;
+  for (const auto& ref : refs) {
+    auto h = vc_.host_info(ref);
+    if (!h.ok()) return h.error();
+    out.push_back(std::move(*h));
+  }
+  return out;
+}
+
+Result<std::vector<model::PortInfo>> VCenterAdapter::host_ports(const model::MoRef& host) {
+  return vc_.host_ports(host);
+}
+
+Result<std::optional<model::VmEvent>> VCenterAdapter::next_event(std::chrono::milliseconds max_wait) {
+  if (pending_.empty() && watcher_) {
+    // WaitForUpdatesEx waits in whole seconds; 0 asks without waiting (a drain).
+    auto secs = std::chrono::duration_cast<std::chrono::seconds>(max_wait + std::chrono::milliseconds(999));
+    if (max_wait.count() <= 0) secs = std::chrono::seconds(0);
+    auto evs = watcher_->next_events(secs);
+    if (!evs.ok()) return evs.error();
+    for (auto& e : *evs) pending_.push_back(std::move(e));
+  }
+  if (pending_.empty()) return std::optional<model::VmEvent>();
+  auto e = std::move(pending_.front());
+  pending_.pop_front();
+  return std::optional<model::VmEvent>(std::move(e));
+}
+
+Result<std::optional<model::DrsVmOverride>> VCenterAdapter::get_override(const model::MoRef& cluster,
+                                                                         const model::MoRef& vm) {
+  auto c = vc_.cluster_info(cluster);
+  if (!c.ok()) return c.error();
+  for (const auto& o : c->overrides) {
+    if (o.vm == vm) return std::optional<model::DrsVmOverride>(o);
+  }
+  return std::optional<model::DrsVmOverride>();
+}
+
+Status VCenterAdapter::set_override(const model::MoRef& cluster, const model::DrsVmOverride& o) {
+  auto existing = get_override(cluster, o.vm);
+  if (!existing.ok()) return existing.error();
+  return vc_.apply(cluster, existing->has_value() ? "edit" : "add", o);
+}
+
+Status VCenterAdapter::remove_override(const model::MoRef& cluster, const model::MoRef& vm) {
+  model::DrsVmOverride o;
+  o.vm = vm;
+  return vc_.apply(cluster, "remove", o);
+}
+
+}  // namespace vmc::session

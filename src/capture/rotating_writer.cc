@@ -149,6 +149,11 @@ Status RotatingWriter::write_stats(uint32_t interface, int64_t ts_ns, const Inte
   return writer_->write_stats(interface, ts_ns, copy);
 }
 
+Status RotatingWriter::flush() {
+  if (!writer_) return {};
+  return writer_->flush();
+}
+
 Status RotatingWriter::close() {
   if (closed_) return {};
   if (!writer_ && files_.empty() && removed_ == 0) {

@@ -53,6 +53,9 @@ class RotatingWriter {
   Status write(uint32_t interface, const FrameView& f, uint32_t flags);
   Status write_stats(uint32_t interface, int64_t ts_ns, const InterfaceStats& stats);
 
+  /// Writes buffered bytes to the current file, so a reader (or what is left after a
+  /// crash) sees every frame written so far.
+  Status flush();
   /// Finishes the current file (an empty capture still gives one valid file).
   Status close();
 

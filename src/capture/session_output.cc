@@ -208,6 +208,11 @@ Status SessionOutput::tick(int64_t now_ns) {
   return s;
 }
 
+Status SessionOutput::flush() {
+  if (closed_ || !writer_) return {};
+  return writer_->flush();
+}
+
 Result<Manifest> SessionOutput::close(int64_t now_ns, const std::string& reason) {
   if (closed_) return Error("capture.session", "closed twice");
   for (uint32_t i = 0; i < pins_.size(); ++i) {

@@ -78,6 +78,8 @@ class SessionOutput {
   void drs_action(const ManifestDrsAction& d);
   /// Writes out frames that are due; call regularly (e.g. every 100 ms).
   Status tick(int64_t now_ns);
+  /// Pushes what was written to the file (not the frames still held for ordering).
+  Status flush();
   /// Set once a stop condition (packets, bytes, duration) is reached.
   const std::optional<std::string>& stop_reason() const { return stop_; }
 

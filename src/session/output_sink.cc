@@ -35,11 +35,16 @@ OutputSink::~OutputSink() {
 
 void OutputSink::ticker() {
   std::unique_lock lk(mu_);
+  int n = 0;
   while (!stop_) {
     cv_.wait_for(lk, std::chrono::milliseconds(100));
     if (stop_ || finalized_) continue;
     auto st = out_->tick(now_ns());
     if (!st.ok()) errors_.push_back(st.error().message);
+    // Once a second the file gets what was written, so a killed session's file keeps it.
+    if (++n % 10 == 0) {
+      if (auto f = out_->flush(); !f.ok()) errors_.push_back(f.error().message);
+    }
   }
 }
 

@@ -127,7 +127,9 @@ class VimWatcher : public Watcher {
   }
 
   Status resync(std::vector<model::VmEvent>& out) {
-    tr_.reset_state();
+    // The translator keeps its last view of each VM: the first full state after the new
+    // session is compared with it, so a reset or move made while vCenter was away is
+    // still reported (as its property change) instead of becoming the new baseline.
     hosts_.clear();
     filter_ = {};
     pc_ = {};

@@ -303,7 +303,7 @@ func (w *World) assignPortsLocked(v *VMState, now time.Time) map[string]int64 {
 		h.ports[id] = &PortRec{ID: id, MAC: n.MAC, VM: v.Name, VMMoref: v.Moref, NicIndex: i,
 			Portgroup: n.Portgroup, DVS: n.DVS, WorldID: v.WorldID}
 		v.Ports[n.MAC] = id
-		w.truthLocked(map[string]any{"t": now.UnixNano(), "ev": "port-assign", "vm": v.Name,
+		w.truthRecord(map[string]any{"t": now.UnixNano(), "ev": "port-assign", "vm": v.Name,
 			"mac": n.MAC, "host": v.Host, "port": id})
 	}
 	return copyPorts(v.Ports)
@@ -314,7 +314,7 @@ func (w *World) releasePortsLocked(v *VMState, now time.Time) map[string]int64 {
 	if h := w.Hosts[v.Host]; h != nil {
 		for mac, id := range v.Ports {
 			delete(h.ports, id)
-			w.truthLocked(map[string]any{"t": now.UnixNano(), "ev": "port-release", "vm": v.Name,
+			w.truthRecord(map[string]any{"t": now.UnixNano(), "ev": "port-release", "vm": v.Name,
 				"mac": mac, "host": v.Host, "port": id})
 		}
 	}
@@ -330,158 +330,128 @@ func copyPorts(m map[string]int64) map[string]int64 {
 	return c
 }
 
-func (w *World) PowerOn(id, reason string) error {
+// mutateVM runs fn on the VM named id under the world's lock; a Change it returns is
+// sent to the listeners after the lock is released. A missing VM is an error.
+func (w *World) mutateVM(id string, fn func(v *VMState, now time.Time) (*Change, error)) error {
 	w.mu.Lock()
 	v := w.findVMLocked(id)
 	if v == nil {
 		w.mu.Unlock()
 		return fmt.Errorf("no VM %q", id)
 	}
-	if v.PoweredOn {
-		w.mu.Unlock()
-		return nil
-	}
-	now := time.Now()
-	w.nextWorld += 7
-	v.WorldID = w.nextWorld
-	v.PoweredOn = true
-	v.BootTime = now
-	v.Boots++
-	ports := w.assignPortsLocked(v, now)
-	w.truthLocked(map[string]any{"t": now.UnixNano(), "ev": "power-on", "vm": v.Name, "host": v.Host, "boot": v.Boots})
-	c := Change{Kind: ChPowerOn, VM: v.Name, Moref: v.Moref, ToHost: v.Host, Reason: reason, Time: now, NewPorts: ports}
+	c, err := fn(v, time.Now())
 	w.mu.Unlock()
-	w.notify(c)
-	return nil
+	if c != nil {
+		w.notify(*c)
+	}
+	return err
+}
+
+func (w *World) PowerOn(id, reason string) error {
+	return w.mutateVM(id, func(v *VMState, now time.Time) (*Change, error) {
+		if v.PoweredOn {
+			return nil, nil
+		}
+		w.nextWorld += 7
+		v.WorldID = w.nextWorld
+		v.PoweredOn = true
+		v.BootTime = now
+		v.Boots++
+		ports := w.assignPortsLocked(v, now)
+		w.truthRecord(map[string]any{"t": now.UnixNano(), "ev": "power-on", "vm": v.Name, "host": v.Host, "boot": v.Boots})
+		return &Change{Kind: ChPowerOn, VM: v.Name, Moref: v.Moref, ToHost: v.Host, Reason: reason, Time: now,
+			NewPorts: ports}, nil
+	})
 }
 
 func (w *World) PowerOff(id, reason string) error {
-	w.mu.Lock()
-	v := w.findVMLocked(id)
-	if v == nil {
-		w.mu.Unlock()
-		return fmt.Errorf("no VM %q", id)
-	}
-	if !v.PoweredOn {
-		w.mu.Unlock()
-		return nil
-	}
-	now := time.Now()
-	old := w.releasePortsLocked(v, now)
-	v.PoweredOn = false
-	v.WorldID = 0
-	w.truthLocked(map[string]any{"t": now.UnixNano(), "ev": "power-off", "vm": v.Name, "host": v.Host})
-	c := Change{Kind: ChPowerOff, VM: v.Name, Moref: v.Moref, FromHost: v.Host, Reason: reason, Time: now, OldPorts: old}
-	w.mu.Unlock()
-	w.notify(c)
-	return nil
+	return w.mutateVM(id, func(v *VMState, now time.Time) (*Change, error) {
+		if !v.PoweredOn {
+			return nil, nil
+		}
+		old := w.releasePortsLocked(v, now)
+		v.PoweredOn = false
+		v.WorldID = 0
+		w.truthRecord(map[string]any{"t": now.UnixNano(), "ev": "power-off", "vm": v.Name, "host": v.Host})
+		return &Change{Kind: ChPowerOff, VM: v.Name, Moref: v.Moref, FromHost: v.Host, Reason: reason, Time: now,
+			OldPorts: old}, nil
+	})
 }
 
 // Reset restarts the VM process: a new world, a new boot, and a new port unless
 // Settings.ResetKeepsPort.
 func (w *World) Reset(id, reason string) error {
-	w.mu.Lock()
-	v := w.findVMLocked(id)
-	if v == nil {
-		w.mu.Unlock()
-		return fmt.Errorf("no VM %q", id)
-	}
-	if !v.PoweredOn {
-		w.mu.Unlock()
-		return fmt.Errorf("VM %q is powered off", v.Name)
-	}
-	now := time.Now()
-	var old, ports map[string]int64
-	w.nextWorld += 7
-	v.WorldID = w.nextWorld
-	if w.Settings.ResetKeepsPort { // under w.mu
-		old, ports = copyPorts(v.Ports), copyPorts(v.Ports)
-		for _, id := range v.Ports {
-			w.Hosts[v.Host].ports[id].WorldID = v.WorldID
+	return w.mutateVM(id, func(v *VMState, now time.Time) (*Change, error) {
+		if !v.PoweredOn {
+			return nil, fmt.Errorf("VM %q is powered off", v.Name)
 		}
-	} else {
-		old = w.releasePortsLocked(v, now)
-		ports = w.assignPortsLocked(v, now)
-	}
-	v.BootTime = now
-	v.Boots++
-	w.truthLocked(map[string]any{"t": now.UnixNano(), "ev": "reset", "vm": v.Name, "host": v.Host, "boot": v.Boots})
-	c := Change{Kind: ChReset, VM: v.Name, Moref: v.Moref, FromHost: v.Host, ToHost: v.Host, Reason: reason,
-		Time: now, OldPorts: old, NewPorts: ports}
-	w.mu.Unlock()
-	w.notify(c)
-	return nil
+		var old, ports map[string]int64
+		w.nextWorld += 7
+		v.WorldID = w.nextWorld
+		if w.Settings.ResetKeepsPort { // under w.mu
+			old, ports = copyPorts(v.Ports), copyPorts(v.Ports)
+			for _, id := range v.Ports {
+				w.Hosts[v.Host].ports[id].WorldID = v.WorldID
+			}
+		} else {
+			old = w.releasePortsLocked(v, now)
+			ports = w.assignPortsLocked(v, now)
+		}
+		v.BootTime = now
+		v.Boots++
+		w.truthRecord(map[string]any{"t": now.UnixNano(), "ev": "reset", "vm": v.Name, "host": v.Host, "boot": v.Boots})
+		return &Change{Kind: ChReset, VM: v.Name, Moref: v.Moref, FromHost: v.Host, ToHost: v.Host, Reason: reason,
+			Time: now, OldPorts: old, NewPorts: ports}, nil
+	})
 }
 
 // GuestReboot restarts the guest OS only: same world, same port, DHCP again.
 func (w *World) GuestReboot(id, reason string) error {
-	w.mu.Lock()
-	v := w.findVMLocked(id)
-	if v == nil || !v.PoweredOn {
-		w.mu.Unlock()
-		return fmt.Errorf("VM %q is not running", id)
-	}
-	now := time.Now()
-	v.Boots++
-	w.truthLocked(map[string]any{"t": now.UnixNano(), "ev": "guest-reboot", "vm": v.Name, "host": v.Host, "boot": v.Boots})
-	c := Change{Kind: ChGuestReboot, VM: v.Name, Moref: v.Moref, FromHost: v.Host, ToHost: v.Host, Reason: reason,
-		Time: now, OldPorts: copyPorts(v.Ports), NewPorts: copyPorts(v.Ports)}
-	w.mu.Unlock()
-	w.notify(c)
-	return nil
+	return w.mutateVM(id, func(v *VMState, now time.Time) (*Change, error) {
+		if !v.PoweredOn {
+			return nil, fmt.Errorf("VM %q is not running", id)
+		}
+		v.Boots++
+		w.truthRecord(map[string]any{"t": now.UnixNano(), "ev": "guest-reboot", "vm": v.Name, "host": v.Host, "boot": v.Boots})
+		return &Change{Kind: ChGuestReboot, VM: v.Name, Moref: v.Moref, FromHost: v.Host, ToHost: v.Host,
+			Reason: reason, Time: now, OldPorts: copyPorts(v.Ports), NewPorts: copyPorts(v.Ports)}, nil
+	})
 }
 
 // Migrate moves the VM to host `to`; a powered-on VM gets new ports there.
 // reason is "api", "drs" or "ha".
 func (w *World) Migrate(id, to, reason string) error {
-	w.mu.Lock()
-	v := w.findVMLocked(id)
-	if v == nil {
-		w.mu.Unlock()
-		return fmt.Errorf("no VM %q", id)
-	}
-	if w.Hosts[to] == nil {
-		w.mu.Unlock()
-		return fmt.Errorf("no host %q", to)
-	}
-	from := v.Host
-	if from == to {
-		w.mu.Unlock()
-		return nil
-	}
-	now := time.Now()
-	var old, ports map[string]int64
-	if v.PoweredOn {
-		old = w.releasePortsLocked(v, now)
-	}
-	v.Host = to
-	if v.PoweredOn {
-		ports = w.assignPortsLocked(v, now)
-	}
-	w.truthLocked(map[string]any{"t": now.UnixNano(), "ev": "migrate", "vm": v.Name, "from": from, "to": to, "reason": reason})
-	c := Change{Kind: ChMigrate, VM: v.Name, Moref: v.Moref, FromHost: from, ToHost: to, Reason: reason,
-		Time: now, OldPorts: old, NewPorts: ports}
-	w.mu.Unlock()
-	w.notify(c)
-	return nil
+	return w.mutateVM(id, func(v *VMState, now time.Time) (*Change, error) {
+		if w.Hosts[to] == nil {
+			return nil, fmt.Errorf("no host %q", to)
+		}
+		from := v.Host
+		if from == to {
+			return nil, nil
+		}
+		var old, ports map[string]int64
+		if v.PoweredOn {
+			old = w.releasePortsLocked(v, now)
+		}
+		v.Host = to
+		if v.PoweredOn {
+			ports = w.assignPortsLocked(v, now)
+		}
+		w.truthRecord(map[string]any{"t": now.UnixNano(), "ev": "migrate", "vm": v.Name, "from": from, "to": to, "reason": reason})
+		return &Change{Kind: ChMigrate, VM: v.Name, Moref: v.Moref, FromHost: from, ToHost: to, Reason: reason,
+			Time: now, OldPorts: old, NewPorts: ports}, nil
+	})
 }
 
 // Remove deletes a VM from the world (destroyed through the API).
 func (w *World) Remove(id, reason string) error {
-	w.mu.Lock()
-	v := w.findVMLocked(id)
-	if v == nil {
-		w.mu.Unlock()
-		return fmt.Errorf("no VM %q", id)
-	}
-	now := time.Now()
-	old := w.releasePortsLocked(v, now)
-	delete(w.VMs, VMKey(v.Folder, v.Name))
-	w.truthLocked(map[string]any{"t": now.UnixNano(), "ev": "removed", "vm": v.Name, "host": v.Host})
-	c := Change{Kind: ChRemoved, VM: v.Name, Moref: v.Moref, FromHost: v.Host, Reason: reason, Time: now, OldPorts: old}
-	w.mu.Unlock()
-	w.notify(c)
-	return nil
+	return w.mutateVM(id, func(v *VMState, now time.Time) (*Change, error) {
+		old := w.releasePortsLocked(v, now)
+		delete(w.VMs, VMKey(v.Folder, v.Name))
+		w.truthRecord(map[string]any{"t": now.UnixNano(), "ev": "removed", "vm": v.Name, "host": v.Host})
+		return &Change{Kind: ChRemoved, VM: v.Name, Moref: v.Moref, FromHost: v.Host, Reason: reason, Time: now,
+			OldPorts: old}, nil
+	})
 }
 
 // HostPorts returns a snapshot of the live ports on a host, sorted by ID.
@@ -599,8 +569,6 @@ func (w *World) truthFrame(f *Frame) {
 		Port: f.Port, Uplink: f.Uplink, Dir: f.Dir, Kind: f.Kind, Seq: f.Seq, Len: len(f.Data)})
 	w.writeTruth(b)
 }
-
-func (w *World) truthLocked(rec map[string]any) { w.truthRecord(rec) }
 
 func (w *World) truthRecord(rec map[string]any) {
 	if w.truth == nil {

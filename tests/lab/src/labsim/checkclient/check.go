@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"os"
 	"reflect"
+	"sort"
 	"time"
 
 	"github.com/vmware/govmomi"
@@ -211,7 +212,9 @@ func (k *checker) tail(ctx context.Context) error {
 				for _, ch := range changes {
 					page, _ := ch.Val.(types.ArrayOfEvent)
 					max := last
-					for _, e := range page.Event { // newest first
+					// The SDK says a page is unordered: deliver oldest (smallest key) first.
+					sort.Slice(page.Event, func(i, j int) bool { return page.Event[i].GetEvent().Key < page.Event[j].GetEvent().Key })
+					for _, e := range page.Event {
 						if key := e.GetEvent().Key; key > last {
 							if !first {
 								k.evs <- e

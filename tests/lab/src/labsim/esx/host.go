@@ -261,10 +261,8 @@ func (h *Host) unreachable() bool {
 // as a file lab-fill.bin there that rm can remove.
 func (h *Host) Fill(target string, bytes int64) error { return h.fs.fill(target, bytes) }
 
-// clockSkew is the host's clock offset for pcap timestamps.
-func (h *Host) clockSkew() time.Duration {
-	return h.w.GetSettings().ClockSkew[h.name]
-}
+// clockSkew is the host's clock offset for capture timestamps (Settings.ClockSkew).
+func (h *Host) clockSkew() time.Duration { return h.w.ClockSkew(h.name) }
 
 func (h *Host) allocVsockPort() int {
 	h.mu.Lock()

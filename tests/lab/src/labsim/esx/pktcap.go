@@ -270,7 +270,6 @@ func cmdPktcap(c *cmdCtx) int {
 			outBroken = fw == nil
 		}
 	}
-	skew := h.clockSkew()
 	finish := func(status int) int {
 		unsub()
 		if bw != nil {
@@ -300,7 +299,8 @@ func cmdPktcap(c *cmdCtx) int {
 		if o.snaplen > 0 && len(data) > o.snaplen {
 			data = data[:o.snaplen]
 		}
-		rec := sink.record(f.Time.Add(skew), data, len(f.Data))
+		// The host's clock, read at each frame: a skew set during a capture applies from then on.
+		rec := sink.record(f.Time.Add(h.clockSkew()), data, len(f.Data))
 		if _, err := out.Write(rec); err != nil {
 			if fw != nil {
 				fileErr = true

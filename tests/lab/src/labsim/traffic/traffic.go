@@ -344,7 +344,9 @@ func (g *gen) flood(now time.Time) {
 // fromVM: the frame leaves the VM (Dir 0 on its port); broadcasts reach the other
 // ports of its portgroup on the host; external or broadcast frames go out the uplink.
 func (g *gen) fromVM(l loc, f []byte, kind string, seq uint64, external, broadcast bool) {
-	g.emit(l.host, l.port, "", 0, l, kind, seq, f)
+	if !g.emit(l.host, l.port, "", 0, l, kind, seq, f) {
+		return // its port is gone: the VM sends nothing
+	}
 	if broadcast {
 		var others []loc
 		for _, o := range g.index {
@@ -366,18 +368,24 @@ func (g *gen) fromVM(l loc, f []byte, kind string, seq uint64, external, broadca
 
 // toVM: a frame from outside comes in on the uplink (Dir 0) and out to the VM (Dir 1).
 func (g *gen) toVM(l loc, f []byte, kind string, seq uint64) {
+	if !g.w.PortExists(l.host, l.port) {
+		return // nothing answers a VM that is gone
+	}
 	if up := g.w.UplinkFor(l.host, l.mac); up != "" {
 		g.emit(l.host, 0, up, 0, l, kind, seq, f)
 	}
 	g.emit(l.host, l.port, "", 1, l, kind, seq, f)
 }
 
-func (g *gen) emit(host string, port int64, uplink string, dir int, owner loc, kind string, seq uint64, data []byte) {
-	if uplink == "" && !g.w.PortExists(host, port) {
-		return
+// emit sends one frame; a frame on a VM port that no longer exists is dropped (false).
+func (g *gen) emit(host string, port int64, uplink string, dir int, owner loc, kind string, seq uint64, data []byte) bool {
+	f := &world.Frame{Time: time.Now(), Host: host, Port: port, Uplink: uplink, Dir: dir,
+		VM: owner.vm, MAC: owner.mac, Kind: kind, Seq: seq, Data: data}
+	if uplink == "" {
+		return g.w.EmitLive(f)
 	}
-	g.w.Emit(&world.Frame{Time: time.Now(), Host: host, Port: port, Uplink: uplink, Dir: dir,
-		VM: owner.vm, MAC: owner.mac, Kind: kind, Seq: seq, Data: data})
+	g.w.Emit(f)
+	return true
 }
 
 // settingsOf reads the world's settings (a copy taken under the world's lock).

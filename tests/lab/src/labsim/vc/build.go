@@ -33,6 +33,7 @@ func (v *VCenter) build() error {
 	v.svc.Listen = &url.URL{User: url.UserPassword(v.cfg.User, v.cfg.Password)}
 	v.svc.RegisterSDK(simulator.Map)
 	setAbout()
+	installCollector(v.hub)
 
 	c, err := v.client(ctx)
 	if err != nil {

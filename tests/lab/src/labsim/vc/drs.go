@@ -92,7 +92,15 @@ func (p drsPolicy) behavior(moref string) types.DrsBehavior {
 // whose effective behaviour is fullyAutomated moves to the next host of its cluster
 // in name order, with DrsVmMigratedEvent. manual and partiallyAutomated VMs (and
 // VMs whose override disables DRS) stay. Powered-off VMs are not load-balanced.
-func (v *VCenter) DRSPass() ([]Move, error) {
+func (v *VCenter) DRSPass() ([]Move, error) { return v.drsPass(false) }
+
+// DRSPassApplyingRecommendations is a DRS pass after which an administrator applies
+// every recommendation, so manual and partiallyAutomated VMs move too (VMs whose
+// override disables DRS still stay). The lab posts DrsVmMigratedEvent for them as
+// well; which event real vCenter posts for an applied recommendation is unverified.
+func (v *VCenter) DRSPassApplyingRecommendations() ([]Move, error) { return v.drsPass(true) }
+
+func (v *VCenter) drsPass(applyAll bool) ([]Move, error) {
 	policies := map[string]drsPolicy{}
 	for cl := range v.clusterRef {
 		policies[cl] = v.clusterPolicy(cl)
@@ -108,7 +116,10 @@ func (v *VCenter) DRSPass() ([]Move, error) {
 		if cl == "" || !s.PoweredOn {
 			continue
 		}
-		if policies[cl].behavior(s.Moref) != types.DrsBehaviorFullyAutomated {
+		switch b := policies[cl].behavior(s.Moref); {
+		case b == types.DrsBehaviorFullyAutomated:
+		case applyAll && b != "":
+		default:
 			continue
 		}
 		to := v.nextHost(cl, s.Host)

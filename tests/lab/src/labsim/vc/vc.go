@@ -50,6 +50,11 @@ type Options struct {
 	// reset (the bare simulator does; real vCenter is believed to post only
 	// VmResettingEvent, so the default is off).
 	ResetPowerEvents bool `json:"reset_power_events"`
+	// UpdateBatch is how long the property collector lets changes accumulate before
+	// WaitForUpdatesEx looks at them (on a ticker of this period, started at each
+	// call). 0, the default, answers as soon as something changes, as real vCenter
+	// does; 250ms is the bare simulator.
+	UpdateBatch time.Duration `json:"update_batch"`
 }
 
 type VCenter struct {
@@ -59,6 +64,7 @@ type VCenter struct {
 	model *simulator.Model
 	svc   *simulator.Service
 	ca    *labCA
+	hub   *updateHub // wakes the property collectors (collector.go)
 
 	caPath string
 	addr   string // host:port, fixed after the first start
@@ -147,6 +153,7 @@ func start(w *world.World, cfg Config) (*VCenter, error) {
 		return nil, fmt.Errorf("vc: writing %s: %v", v.caPath, err)
 	}
 
+	v.hub = newUpdateHub(func() time.Duration { return v.Options().UpdateBatch })
 	if err := v.build(); err != nil {
 		return nil, fmt.Errorf("vc: building the inventory: %v", err)
 	}
@@ -245,6 +252,7 @@ func (v *VCenter) Restart(down time.Duration) error {
 	if srv != nil {
 		srv.Close()
 	}
+	v.hub.endWaits(false)
 	sm := simulator.Map.SessionManager()
 	ctx := v.internalContext("")
 	for _, k := range keys {
@@ -280,6 +288,7 @@ func (v *VCenter) Close() {
 	default:
 	}
 	close(v.stop)
+	v.hub.endWaits(true)
 	v.srvMu.Lock()
 	srv := v.srv
 	v.srvMu.Unlock()

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -186,6 +187,8 @@ func (l *lab) tail(entity types.ManagedObjectReference) *tail {
 			for _, ch := range changes {
 				page, _ := ch.Val.(types.ArrayOfEvent)
 				max := lastKey
+				// The SDK says a page is unordered: oldest (smallest key) first, like a client must.
+				sort.Slice(page.Event, func(i, j int) bool { return page.Event[i].GetEvent().Key < page.Event[j].GetEvent().Key })
 				for _, e := range page.Event {
 					k := e.GetEvent().Key
 					if k > lastKey {
@@ -560,6 +563,38 @@ func TestDRSPassHonoursOverrides(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("testvm1 not moved after override edited to fullyAutomated: %+v", moves)
+	}
+}
+
+func TestDRSPassApplyingRecommendationsMovesManualVMs(t *testing.T) {
+	l := startLab(t, nil)
+	pinned := l.w.FindVM("pinned-manual")
+	from := pinned.Host
+	moves, err := l.v.DRSPassApplyingRecommendations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, m := range moves {
+		if m.Moref == pinned.Moref {
+			found = true
+			if m.From != from || m.To == from {
+				t.Errorf("pinned-manual move %+v, was on %s", m, from)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("pinned-manual (manual override) not moved when recommendations are applied: %+v", moves)
+	}
+	if now := l.w.FindVM("pinned-manual"); now.Host == from {
+		t.Errorf("world still has pinned-manual on %s", from)
+	}
+	if st := l.w.FindVM("spare-off"); st != nil {
+		for _, m := range moves {
+			if m.Moref == st.Moref {
+				t.Errorf("powered-off VM moved: %+v", m)
+			}
+		}
 	}
 }
 

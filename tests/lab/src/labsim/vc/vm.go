@@ -205,7 +205,9 @@ func (vm *labVM) RelocateVMTask(ctx *simulator.Context, req *types.RelocateVM_Ta
 	return &methods.RelocateVM_TaskBody{Res: &types.RelocateVM_TaskResponse{Returnval: task.Run()}}
 }
 
-// DestroyTask removes the VM (the simulator's checks: powered-off only) and the world follows.
+// DestroyTask removes the VM and the world follows. As on vCenter, a powered-on VM is
+// refused with InvalidPowerState (the simulator's check); the simulator removes the VM
+// from its host, pool, datastores and folder and posts VmRemovedEvent.
 func (vm *labVM) DestroyTask(ctx *simulator.Context, req *types.Destroy_Task) soap.HasFault {
 	res := vm.VirtualMachine.DestroyTask(ctx, req)
 	if body, ok := res.(*methods.Destroy_TaskBody); ok && body.Res != nil {
@@ -228,7 +230,8 @@ func (vm *labVM) UnregisterVM(ctx *simulator.Context, req *types.UnregisterVM) s
 // VMOp runs one VM operation the way a vSphere client's call would run it (same
 // methods, VM locked), for the control endpoint, DRS and HA. op is poweron,
 // poweroff, reset, reboot, shutdown, suspend, migrate (arg = host), ha-reset,
-// ha-restart (arg = host, optional).
+// ha-restart (arg = host, optional), destroy (powers a running VM off first, as an
+// administrator would: PowerOffVM_Task then Destroy_Task).
 func (v *VCenter) VMOp(moref, op, arg string) error {
 	ref := types.ManagedObjectReference{Type: "VirtualMachine", Value: moref}
 	vm, ok := simulator.Map.Get(ref).(*labVM)
@@ -260,6 +263,14 @@ func (v *VCenter) VMOp(moref, op, arg string) error {
 				return
 			}
 			res = vm.MigrateVMTask(ctx, &types.MigrateVM_Task{This: ref, Host: &h})
+		case "destroy":
+			if vm.powerState() == types.VirtualMachinePowerStatePoweredOn {
+				if opErr = taskError(vm.PowerOffVMTask(ctx, &types.PowerOffVM_Task{This: ref})); opErr != nil {
+					opErr = fmt.Errorf("destroy: powering off first: %v", opErr)
+					return
+				}
+			}
+			res = vm.DestroyTask(ctx, &types.Destroy_Task{This: ref})
 		case "drs-migrate":
 			opErr = v.drsMigrate(vm, arg)
 		case "ha-reset":
@@ -267,7 +278,7 @@ func (v *VCenter) VMOp(moref, op, arg string) error {
 		case "ha-restart":
 			opErr = v.haRestart(vm, arg)
 		default:
-			opErr = fmt.Errorf("unknown VM operation %q (poweron, poweroff, reset, suspend, reboot, shutdown, migrate, ha-reset, ha-restart)", op)
+			opErr = fmt.Errorf("unknown VM operation %q (poweron, poweroff, reset, suspend, reboot, shutdown, migrate, ha-reset, ha-restart, destroy)", op)
 		}
 	})
 	if opErr != nil {
@@ -306,6 +317,8 @@ func taskRef(res soap.HasFault) *types.ManagedObjectReference {
 	case *methods.SuspendVM_TaskBody:
 		return &b.Res.Returnval
 	case *methods.MigrateVM_TaskBody:
+		return &b.Res.Returnval
+	case *methods.Destroy_TaskBody:
 		return &b.Res.Returnval
 	}
 	return nil

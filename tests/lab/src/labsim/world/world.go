@@ -208,11 +208,47 @@ func (w *World) GetSettings() Settings {
 	return s
 }
 
-// SetSettings replaces the settings, safe while the lab runs.
+// SetSettings replaces the settings, safe while the lab runs. Each host whose clock
+// skew changes gets a "clock-skew" truth record (truth keeps true times; the record
+// says from when that host's capture timestamps are off, and by how much).
 func (w *World) SetSettings(s Settings) {
 	w.mu.Lock()
+	defer w.mu.Unlock()
+	old := w.Settings.ClockSkew
+	skew := make(map[string]time.Duration, len(s.ClockSkew))
+	for h, d := range s.ClockSkew {
+		if d != 0 {
+			skew[h] = d
+		}
+	}
+	s.ClockSkew = skew
 	w.Settings = s
-	w.mu.Unlock()
+	hosts := map[string]bool{}
+	for h := range old {
+		hosts[h] = true
+	}
+	for h := range skew {
+		hosts[h] = true
+	}
+	names := make([]string, 0, len(hosts))
+	for h := range hosts {
+		if old[h] != skew[h] {
+			names = append(names, h)
+		}
+	}
+	sort.Strings(names)
+	now := time.Now()
+	for _, h := range names {
+		w.truthRecord(map[string]any{"t": now.UnixNano(), "ev": "clock-skew", "host": h,
+			"skew_ns": int64(skew[h]), "skew": skew[h].String()})
+	}
+}
+
+// ClockSkew is how far host's clock is off (added to its capture timestamps).
+func (w *World) ClockSkew(host string) time.Duration {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.Settings.ClockSkew[host]
 }
 
 func VMKey(folder, name string) string { return folder + "/" + name }
@@ -443,12 +479,14 @@ func (w *World) Migrate(id, to, reason string) error {
 	})
 }
 
-// Remove deletes a VM from the world (destroyed through the API).
+// Remove deletes a VM from the world (destroyed or unregistered through the API, or
+// the control endpoint's destroy): its ports, if any, are freed first.
 func (w *World) Remove(id, reason string) error {
 	return w.mutateVM(id, func(v *VMState, now time.Time) (*Change, error) {
 		old := w.releasePortsLocked(v, now)
 		delete(w.VMs, VMKey(v.Folder, v.Name))
-		w.truthRecord(map[string]any{"t": now.UnixNano(), "ev": "removed", "vm": v.Name, "host": v.Host})
+		w.truthRecord(map[string]any{"t": now.UnixNano(), "ev": "removed", "vm": v.Name, "moref": v.Moref,
+			"host": v.Host, "reason": reason})
 		return &Change{Kind: ChRemoved, VM: v.Name, Moref: v.Moref, FromHost: v.Host, Reason: reason, Time: now,
 			OldPorts: old}, nil
 	})
@@ -545,6 +583,29 @@ func (w *World) Emit(f *Frame) {
 		}
 	}
 	w.mu.Unlock()
+}
+
+// EmitLive is Emit for a frame on a VM port (f.Uplink == ""): the frame is dropped
+// (false) unless the port is live on f.Host. The check, the truth record and the
+// delivery happen under the lock that frees ports, so once a port's release is
+// recorded no frame on it follows (a VM powered off, reset or destroyed falls silent).
+func (w *World) EmitLive(f *Frame) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if h := w.Hosts[f.Host]; h == nil || h.ports[f.Port] == nil {
+		return false
+	}
+	w.truthFrame(f)
+	for _, s := range w.subs {
+		if s.match(f) {
+			select {
+			case s.C <- f:
+			default:
+				s.Dropped++
+			}
+		}
+	}
+	return true
 }
 
 type truthFrameRec struct {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -29,13 +28,16 @@ func (l *labRun) controlHandler() http.Handler {
 }
 
 const controlHelp = `vm-capture lab control endpoint
-POST /drs                                   one DRS pass; answers the moves as JSON
+POST /drs[?apply=all]                       one DRS pass; answers the moves as JSON
+                                            (apply=all: recommendations for manual and
+                                            partiallyAutomated VMs are applied too)
 GET  /settings, POST /settings              JSON (or query parameters) boot_dhcp_delay, reset_keeps_port,
                                             traffic_interval, flood_pps, flood_vm, flood_frame_len,
-                                            drs_interval, reset_power_events
+                                            drs_interval, reset_power_events, update_batch,
+                                            clock_skew (host=esx02&clock_skew=-3s, or clock_skew=esx02=-3s,esx01=0s)
 GET  /state                                 VMs now: host, power, ports
 POST /vm/{name}/{op}[?folder=vm/x][&to=esx02]  op: reset poweroff poweron reboot shutdown suspend
-                                            migrate ha-reset ha-restart; {name} may be a moref
+                                            migrate ha-reset ha-restart destroy; {name} may be a moref
 POST /fault/vcenter-restart[?seconds=2]     vCenter down, sessions end, same inventory and port back
 POST /fault/ssh-drop?host=esx01             drop the host's SSH connections
 POST /fault/unreachable?host=esx01&seconds=30
@@ -75,141 +77,21 @@ func writeJSON(w http.ResponseWriter, v interface{}) {
 }
 
 func (l *labRun) handleDRS(w http.ResponseWriter, r *http.Request) {
-	moves, err := l.vc.DRSPass()
+	pass := l.vc.DRSPass
+	switch r.URL.Query().Get("apply") {
+	case "", "automatic":
+	case "all":
+		pass = l.vc.DRSPassApplyingRecommendations
+	default:
+		httpError(w, http.StatusBadRequest, fmt.Errorf("apply=%q: want automatic (default) or all", r.URL.Query().Get("apply")))
+		return
+	}
+	moves, err := pass()
 	if err != nil {
 		httpError(w, http.StatusInternalServerError, fmt.Errorf("DRS pass stopped after %d moves: %v", len(moves), err))
 		return
 	}
 	writeJSON(w, moves)
-}
-
-// settingsView is world.Settings with readable durations, plus vCenter options.
-type settingsView struct {
-	BootDHCPDelay    string `json:"boot_dhcp_delay"`
-	ResetKeepsPort   bool   `json:"reset_keeps_port"`
-	TrafficInterval  string `json:"traffic_interval"`
-	FloodPPS         int    `json:"flood_pps"`
-	FloodVM          string `json:"flood_vm"`
-	FloodFrameLen    int    `json:"flood_frame_len"`
-	DRSInterval      string `json:"drs_interval"`
-	ResetPowerEvents bool   `json:"reset_power_events"`
-}
-
-func (l *labRun) settings() settingsView {
-	settingsMu.Lock()
-	s := l.w.GetSettings()
-	settingsMu.Unlock()
-	return settingsView{BootDHCPDelay: s.BootDHCPDelay.String(), ResetKeepsPort: s.ResetKeepsPort,
-		TrafficInterval: s.TrafficInterval.String(), FloodPPS: s.FloodPPS, FloodVM: s.FloodVM,
-		FloodFrameLen: s.FloodFrameLen, DRSInterval: s.DRSInterval.String(),
-		ResetPowerEvents: l.vc.Options().ResetPowerEvents}
-}
-
-func (l *labRun) handleSettings(w http.ResponseWriter, r *http.Request) {
-	switch r.Method {
-	case http.MethodGet:
-		writeJSON(w, l.settings())
-	case http.MethodPost:
-		vals := map[string]string{}
-		for k, v := range r.URL.Query() {
-			vals[k] = v[len(v)-1]
-		}
-		if r.ContentLength != 0 && r.Body != nil {
-			var body map[string]interface{}
-			dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<16))
-			if err := dec.Decode(&body); err != nil && err.Error() != "EOF" {
-				httpError(w, http.StatusBadRequest, fmt.Errorf("settings body: %v (want a JSON object)", err))
-				return
-			}
-			for k, v := range body {
-				vals[k] = fmt.Sprint(v)
-			}
-		}
-		if err := l.applySettings(vals); err != nil {
-			httpError(w, http.StatusBadRequest, err)
-			return
-		}
-		writeJSON(w, l.settings())
-	default:
-		httpError(w, http.StatusMethodNotAllowed, fmt.Errorf("/settings takes GET or POST"))
-	}
-}
-
-// applySettings checks every value first, then applies all of them, or none.
-func (l *labRun) applySettings(vals map[string]string) error {
-	settingsMu.Lock()
-	s := l.w.GetSettings()
-	settingsMu.Unlock()
-	opts := l.vc.Options()
-	dur := func(k, v string, dst *time.Duration) error {
-		d, err := time.ParseDuration(v)
-		if err != nil {
-			if n, err2 := strconv.ParseFloat(v, 64); err2 == nil {
-				d, err = time.Duration(n), nil // nanoseconds, as world.Settings marshals them
-			}
-		}
-		if err != nil || d < 0 {
-			return fmt.Errorf("setting %s=%q: want a duration such as 1s or 250ms", k, v)
-		}
-		*dst = d
-		return nil
-	}
-	boolean := func(k, v string, dst *bool) error {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			return fmt.Errorf("setting %s=%q: want true or false", k, v)
-		}
-		*dst = b
-		return nil
-	}
-	integer := func(k, v string, dst *int) error {
-		n, err := strconv.ParseFloat(v, 64)
-		if err != nil || n < 0 || n != float64(int(n)) {
-			return fmt.Errorf("setting %s=%q: want a whole number >= 0", k, v)
-		}
-		*dst = int(n)
-		return nil
-	}
-	keys := make([]string, 0, len(vals))
-	for k := range vals {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		v := vals[k]
-		var err error
-		switch k {
-		case "boot_dhcp_delay":
-			err = dur(k, v, &s.BootDHCPDelay)
-		case "traffic_interval":
-			err = dur(k, v, &s.TrafficInterval)
-		case "drs_interval":
-			err = dur(k, v, &s.DRSInterval)
-		case "reset_keeps_port":
-			err = boolean(k, v, &s.ResetKeepsPort)
-		case "reset_power_events":
-			err = boolean(k, v, &opts.ResetPowerEvents)
-		case "flood_pps":
-			err = integer(k, v, &s.FloodPPS)
-		case "flood_frame_len":
-			err = integer(k, v, &s.FloodFrameLen)
-		case "flood_vm":
-			s.FloodVM = v
-		default:
-			err = fmt.Errorf("unknown setting %q (GET /settings lists them)", k)
-		}
-		if err != nil {
-			return err
-		}
-	}
-	if s.FloodPPS > 0 && s.FloodVM == "" {
-		s.FloodVM = "testvm1"
-	}
-	settingsMu.Lock()
-	l.w.SetSettings(s)
-	settingsMu.Unlock()
-	l.vc.SetOptions(opts)
-	return nil
 }
 
 type vmState struct {
@@ -221,6 +103,7 @@ type vmState struct {
 	WorldID   int64            `json:"world_id"`
 	Boots     int              `json:"boots"`
 	Ports     map[string]int64 `json:"ports"`
+	Removed   bool             `json:"removed,omitempty"` // destroyed by this request
 }
 
 func (l *labRun) handleState(w http.ResponseWriter, r *http.Request) {
@@ -289,7 +172,7 @@ func (l *labRun) handleVM(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	after := l.w.FindVM(v.Moref)
-	st := vmState{Name: v.Name, Moref: v.Moref, Folder: v.Folder}
+	st := vmState{Name: v.Name, Moref: v.Moref, Folder: v.Folder, Host: v.Host, Removed: after == nil} // a removed VM: where it was
 	if after != nil {
 		s := l.w.VMsSnapshot()
 		for _, x := range s {

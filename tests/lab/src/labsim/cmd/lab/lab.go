@@ -75,12 +75,26 @@ func startLab(o options) (*labRun, error) {
 	s := &l.w.Settings
 	s.BootDHCPDelay, s.ResetKeepsPort, s.TrafficInterval = o.BootDHCPDelay, o.ResetKeepsPort, o.TrafficEvery
 	s.FloodPPS, s.FloodVM, s.DRSInterval = o.FloodPPS, o.FloodVM, o.DRSInterval
+	if len(o.ClockSkew) > 0 {
+		st := l.w.GetSettings()
+		for h, d := range o.ClockSkew {
+			known := false
+			for _, hs := range inv.Hosts {
+				known = known || hs.Name == h
+			}
+			if !known {
+				return nil, fmt.Errorf("--clock-skew %s=%v: no host %q in the inventory", h, d, h)
+			}
+			st.ClockSkew[h] = d
+		}
+		l.w.SetSettings(st) // recorded in truth.jsonl
+	}
 
 	if l.vc, err = vc.Start(l.w, vc.Config{StateDir: dir, ListenHost: o.ListenHost, Port: o.VCPort,
 		User: o.VCUser, Password: o.VCPassword, Inventory: inv, Log: l.logFile}); err != nil {
 		return nil, err
 	}
-	l.vc.SetOptions(vc.Options{ResetPowerEvents: o.ResetPowerEv})
+	l.vc.SetOptions(vc.Options{ResetPowerEvents: o.ResetPowerEv, UpdateBatch: o.UpdateBatch})
 
 	for _, h := range inv.Hosts {
 		l.names = append(l.names, h.Name)

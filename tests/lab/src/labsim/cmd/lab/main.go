@@ -56,6 +56,8 @@ type options struct {
 	FloodVM        string
 	DRSInterval    time.Duration
 	InitialDHCP    string // "true", "false" or "" (auto: true up to bigInventory VMs)
+	UpdateBatch    time.Duration
+	ClockSkew      skewFlag // host -> offset of its capture timestamps
 }
 
 // bigInventory is the VM count above which the first boots happen before traffic
@@ -83,6 +85,10 @@ func parseFlags(args []string) (options, error) {
 	fs.DurationVar(&o.DRSInterval, "drs-interval", 0, "run a DRS pass this often (0 = only on POST /drs)")
 	fs.StringVar(&o.InitialDHCP, "initial-boot-dhcp", "", "true: the VMs' first boots at start do DHCP (traffic starts first); "+
 		"false: they boot before traffic starts; default true up to 200 VMs")
+	fs.DurationVar(&o.UpdateBatch, "update-batch", 0, "vCenter lets property changes accumulate this long before "+
+		"WaitForUpdatesEx answers (0: at once, as real vCenter; 250ms: the bare simulator)")
+	o.ClockSkew = skewFlag{}
+	fs.Var(o.ClockSkew, "clock-skew", "HOST=D: that host's pktcap-uw timestamps are off by D (e.g. esx02=-3s); repeatable")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -98,7 +104,7 @@ func parseFlags(args []string) (options, error) {
 	if o.InitialDHCP != "" && o.InitialDHCP != "true" && o.InitialDHCP != "false" {
 		return o, fmt.Errorf("--initial-boot-dhcp=%q: want true or false", o.InitialDHCP)
 	}
-	if o.FloodPPS < 0 || o.BootDHCPDelay < 0 || o.TrafficEvery < 0 || o.DRSInterval < 0 {
+	if o.FloodPPS < 0 || o.BootDHCPDelay < 0 || o.TrafficEvery < 0 || o.DRSInterval < 0 || o.UpdateBatch < 0 {
 		return o, fmt.Errorf("rates, delays and intervals must not be negative")
 	}
 	return o, nil

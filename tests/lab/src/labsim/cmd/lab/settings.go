@@ -1,0 +1,209 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// GET/POST /settings: the world's settings and the vCenter's options, changed all
+// together or not at all.
+
+// settingsView is world.Settings with readable durations, plus vCenter options.
+type settingsView struct {
+	BootDHCPDelay    string            `json:"boot_dhcp_delay"`
+	ResetKeepsPort   bool              `json:"reset_keeps_port"`
+	TrafficInterval  string            `json:"traffic_interval"`
+	FloodPPS         int               `json:"flood_pps"`
+	FloodVM          string            `json:"flood_vm"`
+	FloodFrameLen    int               `json:"flood_frame_len"`
+	DRSInterval      string            `json:"drs_interval"`
+	ResetPowerEvents bool              `json:"reset_power_events"`
+	UpdateBatch      string            `json:"update_batch"`
+	ClockSkew        map[string]string `json:"clock_skew"` // hosts whose clock is off
+}
+
+func (l *labRun) settings() settingsView {
+	settingsMu.Lock()
+	s := l.w.GetSettings()
+	settingsMu.Unlock()
+	return settingsView{BootDHCPDelay: s.BootDHCPDelay.String(), ResetKeepsPort: s.ResetKeepsPort,
+		TrafficInterval: s.TrafficInterval.String(), FloodPPS: s.FloodPPS, FloodVM: s.FloodVM,
+		FloodFrameLen: s.FloodFrameLen, DRSInterval: s.DRSInterval.String(),
+		ResetPowerEvents: l.vc.Options().ResetPowerEvents, UpdateBatch: l.vc.Options().UpdateBatch.String(),
+		ClockSkew: skewStrings(s.ClockSkew)}
+}
+
+func (l *labRun) handleSettings(w http.ResponseWriter, r *http.Request) {
+	switch r.Method {
+	case http.MethodGet:
+		writeJSON(w, l.settings())
+	case http.MethodPost:
+		vals := map[string]string{}
+		for k, v := range r.URL.Query() {
+			vals[k] = v[len(v)-1]
+		}
+		if r.ContentLength != 0 && r.Body != nil {
+			var body map[string]interface{}
+			dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<16))
+			if err := dec.Decode(&body); err != nil && err.Error() != "EOF" {
+				httpError(w, http.StatusBadRequest, fmt.Errorf("settings body: %v (want a JSON object)", err))
+				return
+			}
+			for k, v := range body {
+				vals[k] = bodyValue(v)
+			}
+		}
+		if err := l.applySettings(vals); err != nil {
+			httpError(w, http.StatusBadRequest, err)
+			return
+		}
+		writeJSON(w, l.settings())
+	default:
+		httpError(w, http.StatusMethodNotAllowed, fmt.Errorf("/settings takes GET or POST"))
+	}
+}
+
+// bodyValue turns a JSON value into the query-parameter form: an object such as
+// {"esx02": "-3s"} (clock_skew) becomes "esx02=-3s".
+func bodyValue(v interface{}) string {
+	m, ok := v.(map[string]interface{})
+	if !ok {
+		return fmt.Sprint(v)
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + "=" + fmt.Sprint(m[k])
+	}
+	return strings.Join(parts, ",")
+}
+
+// applySettings checks every value first, then applies all of them, or none.
+func (l *labRun) applySettings(vals map[string]string) error {
+	settingsMu.Lock()
+	s := l.w.GetSettings()
+	settingsMu.Unlock()
+	opts := l.vc.Options()
+	dur := func(k, v string, dst *time.Duration) error {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			if n, err2 := strconv.ParseFloat(v, 64); err2 == nil {
+				d, err = time.Duration(n), nil // nanoseconds, as world.Settings marshals them
+			}
+		}
+		if err != nil || d < 0 {
+			return fmt.Errorf("setting %s=%q: want a duration such as 1s or 250ms", k, v)
+		}
+		*dst = d
+		return nil
+	}
+	boolean := func(k, v string, dst *bool) error {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("setting %s=%q: want true or false", k, v)
+		}
+		*dst = b
+		return nil
+	}
+	integer := func(k, v string, dst *int) error {
+		n, err := strconv.ParseFloat(v, 64)
+		if err != nil || n < 0 || n != float64(int(n)) {
+			return fmt.Errorf("setting %s=%q: want a whole number >= 0", k, v)
+		}
+		*dst = int(n)
+		return nil
+	}
+	var skewHost, skewVal string
+	hasSkew := false
+	keys := make([]string, 0, len(vals))
+	for k := range vals {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		v := vals[k]
+		var err error
+		switch k {
+		case "boot_dhcp_delay":
+			err = dur(k, v, &s.BootDHCPDelay)
+		case "traffic_interval":
+			err = dur(k, v, &s.TrafficInterval)
+		case "drs_interval":
+			err = dur(k, v, &s.DRSInterval)
+		case "reset_keeps_port":
+			err = boolean(k, v, &s.ResetKeepsPort)
+		case "reset_power_events":
+			err = boolean(k, v, &opts.ResetPowerEvents)
+		case "flood_pps":
+			err = integer(k, v, &s.FloodPPS)
+		case "flood_frame_len":
+			err = integer(k, v, &s.FloodFrameLen)
+		case "flood_vm":
+			s.FloodVM = v
+		case "update_batch":
+			err = dur(k, v, &opts.UpdateBatch)
+		case "clock_skew":
+			skewVal, hasSkew = v, true
+		case "host":
+			skewHost = v
+		default:
+			err = fmt.Errorf("unknown setting %q (GET /settings lists them)", k)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if skew, err := l.skewSetting(skewHost, skewVal, hasSkew, s.ClockSkew); err != nil {
+		return err
+	} else if skew != nil {
+		s.ClockSkew = skew
+	}
+	if s.FloodPPS > 0 && s.FloodVM == "" {
+		s.FloodVM = "testvm1"
+	}
+	settingsMu.Lock()
+	l.w.SetSettings(s)
+	settingsMu.Unlock()
+	l.vc.SetOptions(opts)
+	return nil
+}
+
+// skewSetting checks clock_skew (with host=NAME: a duration; without: NAME=D,...) and
+// returns the new per-host skews, or nil when clock_skew is not being set.
+func (l *labRun) skewSetting(host, val string, has bool, cur map[string]time.Duration) (map[string]time.Duration, error) {
+	if !has {
+		if host != "" {
+			return nil, fmt.Errorf("setting host=%q: only used with clock_skew", host)
+		}
+		return nil, nil
+	}
+	skew := make(map[string]time.Duration, len(cur)+1)
+	for h, d := range cur {
+		skew[h] = d
+	}
+	known := func(h string) bool { return l.hosts[h] != nil }
+	if host == "" {
+		if err := parseSkews(val, known, skew); err != nil {
+			return nil, fmt.Errorf("setting clock_skew=%q: %v (or give host=NAME and a duration)", val, err)
+		}
+		return skew, nil
+	}
+	if !known(host) {
+		return nil, fmt.Errorf("setting host=%q: want one of %s", host, strings.Join(l.names, ", "))
+	}
+	d, err := parseSkew(val)
+	if err != nil {
+		return nil, fmt.Errorf("setting clock_skew=%q for host %s: %v", val, host, err)
+	}
+	skew[host] = d
+	return skew, nil
+}

@@ -87,6 +87,7 @@ struct ClusterInfo {
   std::string default_behavior;       // cluster default DRS automation level
   bool vm_overrides_enabled = false;  // enableVmBehaviorOverrides
   std::vector<DrsVmOverride> overrides;
+  std::vector<MoRef> hosts;           // where DRS, vMotion or HA may move its VMs
 };
 
 struct DatastoreInfo {

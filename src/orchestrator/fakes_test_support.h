@@ -7,6 +7,7 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -195,6 +196,8 @@ class FakeHosts : public HostConnector {
     }
     return static_cast<HostPort*>(&host(h.name, h.ref.value));
   }
+  void prepare(const model::HostInfo& h) override { prepared.insert(h.name); }
+  std::set<std::string> prepared;  // hosts asked to connect ahead
 
  private:
   FakeWorld& world_;

@@ -87,6 +87,10 @@ class HostConnector {
  public:
   virtual ~HostConnector() = default;
   virtual Result<HostPort*> connect(const model::HostInfo& host) = 0;
+  /// Starts making the connection in the background, so that a later connect() (after
+  /// a vMotion, DRS or HA move to this host) finds it ready. Failures are left for
+  /// connect() to report. Returns at once.
+  virtual void prepare(const model::HostInfo& /*host*/) {}
 };
 
 /// vCenter as the orchestrator sees it: the watcher's current view and event stream,
@@ -100,7 +104,8 @@ class VCenterPort {
   virtual Result<std::vector<model::HostInfo>> hosts() = 0;
   /// The host's ports as the API lists them (may lack VM ports: then HostPort resolves).
   virtual Result<std::vector<model::PortInfo>> host_ports(const model::MoRef& host) = 0;
-  /// Waits up to `max_wait` for the next event; nullopt when none came.
+  /// Waits up to `max_wait` for the next event; nullopt when none came. A zero wait
+  /// returns only events already received (no round trip to vCenter).
   virtual Result<std::optional<model::VmEvent>> next_event(std::chrono::milliseconds max_wait) = 0;
   /// The VM's override in the cluster now; nullopt = none (the cluster default applies).
   virtual Result<std::optional<model::DrsVmOverride>> get_override(const model::MoRef& cluster,

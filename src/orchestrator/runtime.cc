@@ -18,6 +18,9 @@ milliseconds ms_between(model::TimePoint from, model::TimePoint to) {
   return to > from ? duration_cast<milliseconds>(to - from) : 0ms;
 }
 
+// Events of one change (reset event, bootTime, new port) arrive this close together.
+constexpr milliseconds kBurst{2000};
+
 bool is_trigger(model::VmEventKind k) {
   using K = model::VmEventKind;
   return k == K::Reset || k == K::PoweredOn || k == K::Moved || k == K::PortsChanged ||
@@ -111,6 +114,9 @@ Status Runtime::loop() {
   for (const auto& vm : obs_.vms) boots_.on_observed(vm);
 
   while (true) {
+    // Connections to every host a VM may move to are made ahead, in the background, so
+    // a re-pin after a vMotion does not wait for an SSH handshake.
+    for (const auto& h : obs_.hosts) hosts_.prepare(h);
     if (auto r = stop_condition()) {
       summary_.end_reason = *r;
       return {};
@@ -588,8 +594,10 @@ void Runtime::on_event(const model::VmEvent& e) {
   for (const auto& vm : vms) {
     last_event_[vm] = text;
     settle_until_[vm] = now + opt_.settle;
+    // The first event of a burst is the trigger of the re-pin that follows; an older
+    // trigger that led to no re-pin (the start-up port listing) is replaced.
     auto t = trigger_.find(vm);
-    if (is_trigger(e.kind) && (t == trigger_.end() || ms_between(t->second.at, e.at) > opt_.settle))
+    if (is_trigger(e.kind) && (t == trigger_.end() || ms_between(t->second.at, e.at) > kBurst))
       trigger_[vm] = e;
   }
 }

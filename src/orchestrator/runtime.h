@@ -29,7 +29,9 @@ struct RuntimeOptions {
   std::chrono::milliseconds settle{15000};         // after an event, re-check the VM's ports at every pass
   std::chrono::milliseconds backoff_initial{500};  // per-host retry after a failure
   std::chrono::milliseconds backoff_max{30000};
-  std::chrono::milliseconds boot_window{5000};     // reports of one boot this close are one boot
+  // Reports of one boot this close are one boot (the reset event and the bootTime it set
+  // arrive within milliseconds; two resets are seconds apart).
+  std::chrono::milliseconds boot_window{1000};
   std::chrono::milliseconds boots_grace{10000};    // keep capturing this long after the last boot
   std::chrono::milliseconds vcenter_give_up{300000};  // vCenter unreachable this long = error
   int teardown_attempts = 3;                       // per stop/restore at the end

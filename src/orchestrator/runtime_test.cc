@@ -162,6 +162,17 @@ TEST_F(RuntimeTest, MigrationPinsOnTheNewHostThenStopsTheOld) {
   EXPECT_TRUE(sink.has_line("close esx01 port 100 both: testvm1 moved to esx03"));
 }
 
+TEST_F(RuntimeTest, HostsAVmMayMoveToAreConnectedAhead) {
+  // Every host vCenter lists for the VMs (their clusters' hosts) is prepared before a
+  // move needs it; the capture itself connects only where the VM is.
+  auto r = run();
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(std::set<std::string>({"esx01", "esx02", "esx03"}), hosts.prepared);
+  EXPECT_EQ(Strings({"drs set c1 vm-1 manual", "esx01 start esx01 port 100 both pid 1001",
+                     "esx01 stop pid 1001", "drs remove c1 vm-1"}),
+            log);
+}
+
 TEST_F(RuntimeTest, DirBothIsOneProcessOnEightAndTwoOnSixFive) {
   spec.drs.enabled = false;
   spec.stop.duration = 1s;
@@ -354,6 +365,25 @@ TEST_F(RuntimeTest, BootsStopConditionCountsEachBootOnceAndWaitsTheGrace) {
   EXPECT_EQ(2, r->boots);
   EXPECT_EQ(30s, r->ended - t0);
   EXPECT_EQ(2u, r->repins.size());
+}
+
+TEST_F(RuntimeTest, ResetsTwoSecondsApartAreTwoBoots) {
+  // An engineer resetting a VM quickly still gets each boot counted (default window).
+  spec.stop.duration.reset();
+  spec.stop.boots = 2;
+  spec.drs.enabled = false;
+  options = RuntimeOptions{};
+  options.session_id = "s1";
+  options.boots_grace = 1s;
+  const auto t0 = clock.t;
+  vcenter.at(5s, port("host-1", 101), event(VmEventKind::Reset, "event:VmResettingEvent"));
+  vcenter.at(7s, port("host-1", 102), event(VmEventKind::Reset, "event:VmResettingEvent"));
+  vcenter.at(60s, port("host-1", 103), event(VmEventKind::Reset, "event:VmResettingEvent"));
+  auto r = run();
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(EndReason::Boots, r->end_reason);
+  EXPECT_EQ(2, r->boots);
+  EXPECT_GT(20s, r->ended - t0);
 }
 
 TEST_F(RuntimeTest, PacketCountEndsTheSession) {

@@ -45,17 +45,50 @@ Result<std::vector<model::VmInfo>> VCenterAdapter::watched_vms() {
 }
 
 Result<std::vector<model::HostInfo>> VCenterAdapter::hosts() {
+  const auto now = Clock::now();
   std::vector<model::MoRef> refs = known_hosts_;
   for (const auto& h : extra_hosts_) {
     if (std::find(refs.begin(), refs.end(), h) == refs.end()) refs.push_back(h);
   }
   std::vector<model::HostInfo> out;
   for (const auto& ref : refs) {
-    auto h = vc_.host_info(ref);
+    auto h = host(ref, now);
     if (!h.ok()) return h.error();
     out.push_back(std::move(*h));
   }
+  // The other hosts of the VMs' clusters: where a vMotion, DRS or HA restart takes them.
+  // Knowing them early lets their SSH connections be made before a move needs them; a
+  // peer that cannot be read now is only left out.
+  const size_t own = out.size();
+  for (size_t i = 0; i < own; ++i) {
+    if (out[i].cluster.empty()) continue;
+    for (const auto& peer : cluster_hosts(out[i].cluster, now)) {
+      if (std::find(refs.begin(), refs.end(), peer) != refs.end()) continue;
+      refs.push_back(peer);
+      if (auto h = host(peer, now); h.ok()) out.push_back(std::move(*h));
+    }
+  }
   return out;
+}
+
+Result<model::HostInfo> VCenterAdapter::host(const model::MoRef& ref, Clock::time_point now) {
+  if (auto it = host_cache_.find(ref); it != host_cache_.end() && now - it->second.second < kHostTtl)
+    return it->second.first;
+  auto h = vc_.host_info(ref);
+  if (!h.ok()) return h.error();
+  host_cache_[ref] = {*h, now};
+  return h;
+}
+
+std::vector<model::MoRef> VCenterAdapter::cluster_hosts(const model::MoRef& cluster,
+                                                        Clock::time_point now) {
+  if (auto it = cluster_cache_.find(cluster);
+      it != cluster_cache_.end() && now - it->second.second < kHostTtl)
+    return it->second.first;
+  auto c = vc_.cluster_info(cluster);
+  std::vector<model::MoRef> hosts = c.ok() ? c->hosts : std::vector<model::MoRef>{};
+  cluster_cache_[cluster] = {hosts, now};
+  return hosts;
 }
 
 Result<std::vector<model::PortInfo>> VCenterAdapter::host_ports(const model::MoRef& host) {
@@ -63,10 +96,12 @@ Result<std::vector<model::PortInfo>> VCenterAdapter::host_ports(const model::MoR
 }
 
 Result<std::optional<model::VmEvent>> VCenterAdapter::next_event(std::chrono::milliseconds max_wait) {
-  if (pending_.empty() && watcher_) {
-    // WaitForUpdatesEx waits in whole seconds; 0 asks without waiting (a drain).
+  // A zero wait takes only what the last reply already brought: asking vCenter again
+  // would cost a round trip (and the govmomi simulator answers MaxWaitSeconds=0 only
+  // after its batching delay) on the re-pin path, right after an event.
+  if (pending_.empty() && watcher_ && max_wait.count() > 0) {
+    // WaitForUpdatesEx waits in whole seconds.
     auto secs = std::chrono::duration_cast<std::chrono::seconds>(max_wait + std::chrono::milliseconds(999));
-    if (max_wait.count() <= 0) secs = std::chrono::seconds(0);
     auto evs = watcher_->next_events(secs);
     if (!evs.ok()) return evs.error();
     for (auto& e : *evs) pending_.push_back(std::move(e));

@@ -2,6 +2,7 @@
 // them now, the watcher's events one at a time, host ports, and the DRS override steps.
 #pragma once
 
+#include <chrono>
 #include <deque>
 #include <map>
 #include <memory>
@@ -36,8 +37,18 @@ class VCenterAdapter : public orchestrator::VCenterPort {
   std::vector<model::MoRef> extra_hosts_;
   std::unique_ptr<vsphere::Watcher> watcher_;
   std::deque<model::VmEvent> pending_;
+  using Clock = std::chrono::steady_clock;
+  /// The host as last read, re-read after kHostTtl (names, addresses and uplinks
+  /// rarely change; reading them at every pass would cost a round trip per host).
+  Result<model::HostInfo> host(const model::MoRef& ref, Clock::time_point now);
+  /// The hosts of the cluster, re-read after kHostTtl; empty when unknown.
+  std::vector<model::MoRef> cluster_hosts(const model::MoRef& cluster, Clock::time_point now);
+
+  static constexpr std::chrono::seconds kHostTtl{30};
   std::vector<model::MoRef> known_hosts_;  // every host a watched VM was seen on
   std::vector<model::MoRef> removed_;      // VMs vCenter no longer knows
+  std::map<model::MoRef, std::pair<model::HostInfo, Clock::time_point>> host_cache_;
+  std::map<model::MoRef, std::pair<std::vector<model::MoRef>, Clock::time_point>> cluster_cache_;
 };
 
 }  // namespace vmc::session

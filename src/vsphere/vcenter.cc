@@ -196,11 +196,12 @@ Result<std::vector<model::PortInfo>> VCenter::host_ports(const model::MoRef& hos
 }
 
 Result<model::ClusterInfo> VCenter::cluster_info(const model::MoRef& cluster) {
-  auto p = impl_->props(cluster, {"name", "configurationEx"});
+  auto p = impl_->props(cluster, {"name", "configurationEx", "host"});
   if (!p.ok()) return p.error();
   model::ClusterInfo c;
   c.ref = cluster;
   c.name = string_value((*p)["name"]).value_or("");
+  c.hosts = moref_array_value((*p)["host"]);
   const auto* cfg = (*p)["configurationEx"];
   if (!cfg || cfg->soap_type() != SOAP_TYPE_vim25__ClusterConfigInfoEx) {
     return Error("vsphere.xml", "cluster " + cluster.value + " returned no ClusterConfigInfoEx");

@@ -31,9 +31,9 @@ Lab* lab = nullptr;
 class LabEnv : public ::testing::Environment {
  public:
   void SetUp() override {
-    // Issue 7 asks for a 500 ms boot DHCP delay; this test uses 1 s (see the closing note
-    // on re-pin latency: a 500 ms delay is not yet met on a loaded 2-core machine).
-    lab = new Lab("--boot-dhcp-delay 1s");
+    // The guest sends its DHCP DISCOVER 500 ms after each boot: the re-pin must be done
+    // by then.
+    lab = new Lab("--boot-dhcp-delay 500ms");
     lab->export_env();
   }
   void TearDown() override { delete lab; }
@@ -168,6 +168,14 @@ TEST(E2e, FollowsResetsPowerCyclesAndMigrationsCapturingEveryDhcpFrame) {
   for (const auto& m : moves) EXPECT_NE("testvm1", m.value("vm", "")) << moves.dump();
   // The override is manual while the session runs.
   EXPECT_EQ("manual", override_of(*vc, *vm));
+  // A DRS pass whose recommendations the administrator applies: DRS moves testvm1
+  // (manual means DRS recommends and a person applies).
+  moves = nlohmann::json::parse(lab->post("/drs?apply=all"));
+  bool drs_moved = false;
+  for (const auto& m : moves) drs_moved |= m.value("vm", "") == "testvm1";
+  ASSERT_TRUE(drs_moved) << moves.dump();
+  std::this_thread::sleep_for(1500ms);
+  EXPECT_EQ("manual", override_of(*vc, *vm));
   // One more boot on the new host.
   ASSERT_TRUE(vc->vm_operation(vm->ref, Op::Reset).ok());
   ++boots;
@@ -236,25 +244,31 @@ TEST(E2e, FollowsResetsPowerCyclesAndMigrationsCapturingEveryDhcpFrame) {
   std::vector<int64_t> lat;
   for (const auto& e : manifest.at("events")) {
     if (e.value("kind", "") != "pin-opened") continue;
-    const std::string d = e.value("detail", "");
+    // "esx01 port 33554444 both: re-pin ... from ...": the pin is what precedes the colon.
+    const std::string d = e.value("detail", "").substr(0, e.value("detail", "").find(':'));
     for (auto [port, at] : assigned_at) {
-      if (d.find("port " + std::to_string(port) + " ") != std::string::npos && at > start) {
+      if (d.find(" port " + std::to_string(port) + " ") != std::string::npos && at > start) {
         lat.push_back((ns_of(e.at("at")) - at) / 1'000'000);
       }
     }
   }
   std::sort(lat.begin(), lat.end());
   ASSERT_FALSE(lat.empty());
+  std::string all_lat;
+  for (auto l : lat) all_lat += " " + std::to_string(l);
   std::printf("e2e: %d boots, %d DHCP frames in truth, %d captured, %zu frames in all, "
               "%zu re-pins; re-pin latency (port assigned -> capture running) median %lld ms, "
-              "worst %lld ms\n",
+              "worst %lld ms; all (ms):%s\n",
               boots, truth_dhcp, captured, rows.size(), lat.size(),
-              static_cast<long long>(lat[lat.size() / 2]), static_cast<long long>(lat.back()));
-  // Put testvm1 back for the next test.
+              static_cast<long long>(lat[lat.size() / 2]), static_cast<long long>(lat.back()),
+              all_lat.c_str());
+  // Put testvm1 back on esx01 for the next test (DRS may have left it there).
   model::MoRef esx01;
   for (const auto& h : lab->info().at("hosts"))
     if (h.at("name") == "esx01") esx01 = {"HostSystem", h.at("moref")};
-  ASSERT_TRUE(vc->vm_operation(vm->ref, Op::Migrate, esx01).ok());
+  auto now = vc->vm_info(vm->ref);
+  ASSERT_TRUE(now.ok());
+  if (now->host != esx01) ASSERT_TRUE(vc->vm_operation(vm->ref, Op::Migrate, esx01).ok());
 }
 
 TEST(E2e, FollowsDrsMoveWhenNoOverrideIsSet) {

@@ -1,5 +1,6 @@
 #include "host/pktcap_process.h"
 
+#include <algorithm>
 #include <thread>
 
 #include "host/ps.h"
@@ -218,6 +219,31 @@ Result<StopReport> PktcapProcess::stop(const StopOptions& opt, const Sleeper& sl
                                       ": pktcap-uw never reported its PID, so it cannot be stopped "
                                       "safely; its channel was closed. Check `ps -c` on the host for a "
                                       "leftover pktcap-uw.");
+  }
+  // While our channel to the process is open the PID is still our pktcap-uw (the
+  // channel ends when it does), so the `ps` check before the kill can be skipped and its
+  // end is seen on the channel: one round trip instead of three on the re-pin path.
+  bool channel_open = false;
+  {
+    std::lock_guard<std::mutex> g(mu_);
+    channel_open = !exit_.has_value();
+  }
+  if (channel_open && *p > 1) {
+    auto k = conn_.run({"kill", std::to_string(*p)});
+    if (k && k->exit_status == 0) {
+      std::unique_lock<std::mutex> lk(mu_);
+      const auto window = opt.verify_interval * std::max(1, opt.verify_attempts);
+      if (cv_.wait_for(lk, window, [&] { return exit_.has_value(); }) && !exit_->connection_lost) {
+        stopped_ = true;
+        StopReport rep;
+        rep.was_running = true;
+        rep.killed = true;
+        rep.gone = true;
+        rep.note = "PID " + std::to_string(*p) + " ended on `kill`";
+        return rep;
+      }
+    }
+    // Not seen to end (or the kill failed): verify with `ps` and escalate as usual.
   }
   auto rep = stop_pktcap_pid(conn_, *p, opt, sleep);
   if (!rep) return rep;

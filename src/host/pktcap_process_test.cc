@@ -83,11 +83,39 @@ TEST(PktcapProcess, StopKillsOnlyItsPidAndVerifies) {
   EXPECT_TRUE(rep->gone);
   EXPECT_FALSE(rep->escalated);
   EXPECT_EQ(sleeps, 0);
+  // The channel was open, so the PID was still ours: one kill, its end seen on the channel.
   EXPECT_EQ(h.conn.commands_ran, (std::vector<std::string>{"start: pktcap-uw --switchport 33554442 --dir 2 -o -",
-                                                           "ps -c", "kill 4000", "ps -c"}));
+                                                           "kill 4000"}));
+  EXPECT_EQ(ps_calls, 0);
   EXPECT_EQ(h.cap->status().state(), PktcapState::Done);
   EXPECT_EQ(h.cap->status().final_stats()->dump, 12);
   EXPECT_EQ(*h.cap->health(), CaptureHealth::Stopped);
+}
+
+TEST(PktcapProcess, LostChannelIsVerifiedWithPsBeforeTheKill) {
+  Harness h;
+  h.proc().send_pid();
+  // The SSH connection broke: the channel is gone, the process may live on (or its PID
+  // may have been reused), so `ps` must show our pktcap-uw before anything is killed.
+  h.proc().exit(ProcessExit{-1, "", true, "connection lost"});
+  int ps_calls = 0;
+  h.conn.handler = [&](const std::vector<std::string>& argv) -> std::optional<Result<ExecResult>> {
+    if (argv == std::vector<std::string>{"ps", "-c"}) {
+      ++ps_calls;
+      std::vector<std::pair<int64_t, std::string>> rows;
+      if (ps_calls == 1) rows.push_back({4000, "pktcap-uw --switchport 33554442 --dir 2 -o -"});
+      return Result<ExecResult>(ExecResult{0, ps_with(rows), ""});
+    }
+    return Result<ExecResult>(ExecResult{0, "", ""});
+  };
+  int sleeps = 0;
+  StopOptions opt;
+  opt.exit_wait = std::chrono::milliseconds(0);
+  auto rep = h.cap->stop(opt, no_sleep(&sleeps));
+  ASSERT_TRUE(rep.ok()) << rep.error().message;
+  EXPECT_TRUE(rep->gone);
+  EXPECT_EQ(h.conn.commands_ran, (std::vector<std::string>{"start: pktcap-uw --switchport 33554442 --dir 2 -o -",
+                                                           "ps -c", "kill 4000", "ps -c"}));
 }
 
 TEST(PktcapProcess, EscalatesWhenTermIsIgnored) {
@@ -106,6 +134,7 @@ TEST(PktcapProcess, EscalatesWhenTermIsIgnored) {
   int sleeps = 0;
   StopOptions opt;
   opt.verify_attempts = 3;
+  opt.verify_interval = std::chrono::milliseconds(1);
   opt.exit_wait = std::chrono::milliseconds(0);
   auto rep = h.cap->stop(opt, no_sleep(&sleeps));
   ASSERT_TRUE(rep.ok());

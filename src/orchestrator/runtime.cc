@@ -150,6 +150,18 @@ Status Runtime::loop() {
     if (o) {
       vcenter_failing_since_.reset();
       obs_ = std::move(o.value());
+      // A session of VMs only ends when vCenter no longer has any of them (deleted):
+      // nothing it could capture will come back under the same identity.
+      if (spec_.uplinks.empty() && !spec_.vms.empty() &&
+          std::none_of(spec_.vms.begin(), spec_.vms.end(), [&](const model::VmTarget& t) {
+            return std::any_of(obs_.vms.begin(), obs_.vms.end(),
+                               [&](const model::VmInfo& v) { return target_matches(t, v); });
+          })) {
+        comment("every VM of this session was deleted from vCenter (no longer in its "
+                "inventory): the session ends");
+        summary_.end_reason = EndReason::TargetsGone;
+        return {};
+      }
       for (const auto& vm : obs_.vms) {
         if (boots_.on_observed(vm)) {
           last_boot_at_ = clock_.now();

@@ -386,6 +386,19 @@ TEST_F(RuntimeTest, ResetsTwoSecondsApartAreTwoBoots) {
   EXPECT_GT(20s, r->ended - t0);
 }
 
+TEST_F(RuntimeTest, DeletedVmEndsTheSessionAfterStoppingItsCapture) {
+  model::VmEvent removed = event(VmEventKind::Removed, "event:VmRemovedEvent");
+  vcenter.at(5s, [](FakeWorld& w) { w.vms.clear(); }, removed);
+  auto r = run();
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(EndReason::TargetsGone, r->end_reason);
+  EXPECT_GT(60s, r->ended - r->started);  // not the 60 s duration
+  EXPECT_EQ(Strings({"drs set c1 vm-1 manual", "esx01 start esx01 port 100 both pid 1001",
+                     "esx01 stop pid 1001", "drs remove c1 vm-1"}),
+            log);
+  EXPECT_TRUE(sink.has_line("comment every VM of this session was deleted"));
+}
+
 TEST_F(RuntimeTest, PacketCountEndsTheSession) {
   spec.stop.packets = 1000;
   spec.drs.enabled = false;

@@ -11,6 +11,7 @@ const char* to_string(EndReason r) {
     case EndReason::Packets: return "packet count reached";
     case EndReason::Bytes: return "byte count reached";
     case EndReason::Boots: return "boot count reached";
+    case EndReason::TargetsGone: return "every captured VM was deleted from vCenter";
     case EndReason::Error: return "error";
   }
   return "unknown";

@@ -53,7 +53,7 @@ struct DrsChange {
   std::string message;
 };
 
-enum class EndReason { Requested, Duration, Packets, Bytes, Boots, Error };
+enum class EndReason { Requested, Duration, Packets, Bytes, Boots, TargetsGone, Error };
 const char* to_string(EndReason r);
 
 struct SessionSummary {

@@ -167,6 +167,38 @@ TEST_F(CleanupTest, CleanSessionNeedsNothingAndRunningSessionIsNotTouched) {
   EXPECT_TRUE(list_sessions(dir + "/missing", [](int64_t) { return true; }).empty());
 }
 
+TEST_F(CleanupTest, SessionsHoldingAVmAreTheRunningOnesThatCaptureIt) {
+  auto live = FileJournal::create(dir, "live");
+  JournalRecord start;
+  start.kind = JournalRecord::Kind::SessionStart;
+  start.pid = 77;
+  start.session_id = "live";
+  ASSERT_TRUE(live.value()->append(start).ok());
+  JournalRecord proc;
+  proc.kind = JournalRecord::Kind::ProcessStarted;
+  proc.host = MoRef{"HostSystem", "host-1"};
+  proc.remote_pid = 5;
+  proc.pin_key = "host-1|port:100|both|vm-12|00:50:56:00:00:01";
+  ASSERT_TRUE(live.value()->append(proc).ok());
+  auto alive = [](int64_t pid) { return pid == 77; };
+  const MoRef vm12{"VirtualMachine", "vm-12"};
+  auto held = sessions_holding(dir, alive, vm12, /*own_pid=*/1);
+  ASSERT_EQ(1u, held.size());
+  EXPECT_EQ("live", held[0].id);
+  EXPECT_EQ(77, held[0].pid);
+  // Not another VM whose id is a prefix, not this process's own session, not a dead one.
+  EXPECT_TRUE(sessions_holding(dir, alive, MoRef{"VirtualMachine", "vm-1"}, 1).empty());
+  EXPECT_TRUE(sessions_holding(dir, alive, vm12, /*own_pid=*/77).empty());
+  EXPECT_TRUE(sessions_holding(dir, [](int64_t) { return false; }, vm12, 1).empty());
+  // A DRS override set for the VM holds it too (a session with no capture running yet).
+  JournalRecord ov;
+  ov.kind = JournalRecord::Kind::OverrideSet;
+  ov.cluster = MoRef{"ClusterComputeResource", "c1"};
+  ov.vm = MoRef{"VirtualMachine", "vm-1"};
+  ASSERT_TRUE(live.value()->append(ov).ok());
+  EXPECT_EQ(1u, sessions_holding(dir, alive, MoRef{"VirtualMachine", "vm-1"}, 1).size());
+}
+
 TEST_F(CleanupTest, RestoresAPreviousOverrideAndLeavesOneChangedByOthers) {
   const MoRef c1{"ClusterComputeResource", "c1"};
   const MoRef vm1{"VirtualMachine", "vm-1"}, vm2{"VirtualMachine", "vm-2"};

@@ -25,6 +25,34 @@ bool pid_alive(int64_t pid) {
   return ::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM;
 }
 
+std::vector<SessionListing> sessions_holding(const std::string& state_dir, const PidAlive& alive,
+                                             const model::MoRef& vm, int64_t own_pid) {
+  std::vector<SessionListing> out;
+  for (auto& s : list_sessions(state_dir, alive)) {
+    if (s.state != SessionListing::State::Running || s.pid == own_pid) continue;
+    auto records = read_journal(s.path);
+    if (!records) continue;
+    bool holds = false;
+    for (const auto& r : records.value()) {
+      // Pin keys are "host|target|dir|vm|mac".
+      if (r.kind == Kind::ProcessStarted) {
+        auto parts = r.pin_key;
+        size_t field = 0, from = 0;
+        for (size_t i = 0; i <= parts.size() && !holds; ++i) {
+          if (i < parts.size() && parts[i] != '|') continue;
+          if (field == 3 && parts.compare(from, i - from, vm.value) == 0 && i - from == vm.value.size())
+            holds = true;
+          ++field;
+          from = i + 1;
+        }
+      }
+      if (r.kind == Kind::OverrideSet && r.vm == vm) holds = true;
+    }
+    if (holds) out.push_back(std::move(s));
+  }
+  return out;
+}
+
 std::vector<SessionListing> list_sessions(const std::string& state_dir, const PidAlive& alive) {
   std::vector<SessionListing> out;
   std::error_code ec;

@@ -35,6 +35,12 @@ bool pid_alive(int64_t pid);  // kill(pid, 0)
 /// unreadable journal is listed as LeftOver with `problem` set.
 std::vector<SessionListing> list_sessions(const std::string& state_dir, const PidAlive& alive);
 
+/// Running sessions (other than this process's) that capture `vm`: their journal has a
+/// capture of one of its NICs or a DRS override of it. Two sessions on one VM would each
+/// restore its DRS override when they end, taking it from under the other.
+std::vector<SessionListing> sessions_holding(const std::string& state_dir, const PidAlive& alive,
+                                             const model::MoRef& vm, int64_t own_pid);
+
 struct SessionCleanup {
   std::string id;
   CleanupReport report;

@@ -278,6 +278,19 @@ int run_session(const model::SessionSpec& spec_in, const GlobalOptions& g) {
   // What a crashed session left behind is undone first.
   undo_leftovers(g, **vc);
 
+  // One session per VM: each restores the VM's DRS override when it ends, which would
+  // take the protection from under the other.
+  for (const auto& vm : *vms) {
+    auto held = orchestrator::sessions_holding(state_dir(g), orchestrator::pid_alive, vm.ref, getpid());
+    if (!held.empty()) {
+      spdlog::error("{} is already captured by session {} (pid {}): stop that session first "
+                    "(Ctrl-C in its terminal, or kill -TERM {}; `capture status` lists sessions), "
+                    "or add this capture to its plan",
+                    vm.name, held.front().id, held.front().pid, held.front().pid);
+      return kExitFailed;
+    }
+  }
+
   std::vector<model::MoRef> refs;
   for (const auto& vm : *vms) refs.push_back(vm.ref);
   auto vcport = VCenterAdapter::create(**vc, refs, {});

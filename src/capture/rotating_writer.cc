@@ -1,8 +1,11 @@
 #include "capture/rotating_writer.h"
 
 #include <fmt/format.h>
+#include <fcntl.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
 
@@ -20,8 +23,29 @@ std::string rotated_name(const std::string& path, uint64_t n, int64_t ts_ns) {
   return (p.parent_path() / name).string();
 }
 
+Status check_output_writable(const std::string& path) {
+  const std::filesystem::path p(path);
+  const std::string dir = p.parent_path().empty() ? std::string(".") : p.parent_path().string();
+  const std::string probe =
+      dir + "/." + p.filename().string() + ".probe-" + std::to_string(::getpid());
+  const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    const int e = errno;
+    return Error("capture.output",
+                 fmt::format("cannot write {}: cannot create files in {}: {}; check that the "
+                             "directory exists and is writable",
+                             path, dir, std::strerror(e)));
+  }
+  ::close(fd);
+  ::unlink(probe.c_str());
+  return {};
+}
+
 Result<std::unique_ptr<RotatingWriter>> RotatingWriter::open(RotatingOptions o) {
   if (o.path.empty()) return Error("capture.output", "no output path given");
+  if (o.path != "-") {
+    if (auto st = check_output_writable(o.path); !st) return st.error();
+  }
   if (o.path == "-" && o.rotation.enabled())
     return Error("capture.output", "cannot rotate standard output; write to a file (-w FILE) "
                                    "or drop the rotation options");
@@ -64,12 +88,13 @@ Status RotatingWriter::finish_file() {
   current_.bytes = writer_->bytes_written();
   writer_.reset();
   sink_.reset();
-  if (!s) return s;
   if (file_) {
-    if (auto c = file_->commit(); !c) return c;
+    // Even when the last write failed (disk full), what reached the file is kept under
+    // its final name: frames before a truncated last block stay readable.
+    auto c = file_->commit();
     file_.reset();
-    files_.push_back(current_);
-    if (o_.rotation.ring > 0) {
+    if (c) files_.push_back(current_);
+    if (c && o_.rotation.ring > 0) {
       while (files_.size() > static_cast<size_t>(o_.rotation.ring)) {
         std::error_code ec;
         std::filesystem::remove(files_.front().path, ec);
@@ -77,8 +102,10 @@ Status RotatingWriter::finish_file() {
         ++removed_;
       }
     }
+    if (!s) return s;
+    return c;
   }
-  return {};
+  return s;
 }
 
 Result<uint32_t> RotatingWriter::add_interface(const InterfaceInfo& info) {

@@ -40,6 +40,13 @@ struct OutputFile {
 /// frame is at `ts_ns` (UTC), like tshark's ring buffer names.
 std::string rotated_name(const std::string& path, uint64_t n, int64_t ts_ns);
 
+/// Checks, by creating and removing a probe file, that files can be created where
+/// `path` (a file, or rotated files named after it) will be written. Error
+/// "capture.output" naming the path, the directory and the reason. The output is
+/// opened lazily at the first frame, so without this check a bad -w is found only once
+/// a capture runs.
+Status check_output_writable(const std::string& path);
+
 class RotatingWriter {
  public:
   static Result<std::unique_ptr<RotatingWriter>> open(RotatingOptions options);

@@ -1,10 +1,13 @@
 #include "capture/rotating_writer.h"
 
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <filesystem>
 
+#include "capture/pcap_file_reader.h"
 #include "capture/test_util.h"
 
 namespace vmc::capture {
@@ -79,6 +82,50 @@ model::Rotation by_time() { model::Rotation r; r.max_age = std::chrono::millisec
 
 INSTANTIATE_TEST_SUITE_P(All, RotationKinds,
                          ::testing::Values(by_packets(), by_bytes(), by_time()));
+
+TEST(RotatingWriter, AFullDiskKeepsTheFramesWrittenBeforeIt) {
+  // The file size limit stands in for a full disk: writes past 64 KiB fail (EFBIG).
+  testing::TempDir d;
+  const std::string path = d.file("full.pcapng");
+  RotatingOptions o;
+  o.path = path;
+  auto w = RotatingWriter::open(o);
+  ASSERT_TRUE(w.ok()) << w.error().message;
+  auto a = (*w)->add_interface({"esx01:1:in", "", 1, 0});
+  ASSERT_TRUE(a.ok());
+  struct rlimit old_limit {};
+  ASSERT_EQ(0, getrlimit(RLIMIT_FSIZE, &old_limit));
+  auto old_handler = signal(SIGXFSZ, SIG_IGN);
+  struct rlimit small = old_limit;
+  small.rlim_cur = 64 * 1024;
+  ASSERT_EQ(0, setrlimit(RLIMIT_FSIZE, &small));
+  Status failed;
+  uint32_t written = 0;
+  for (uint32_t i = 0; i < 2000 && failed.ok(); ++i) {
+    auto f = make_frame(kStart + int64_t{i} * 1'000'000, i, 500);
+    failed = (*w)->write(*a, f.view(), kFlagInbound);
+    if (failed.ok()) failed = (*w)->flush();
+    if (failed.ok()) written = i + 1;
+  }
+  auto closed = (*w)->close();
+  setrlimit(RLIMIT_FSIZE, &old_limit);
+  signal(SIGXFSZ, old_handler);
+  EXPECT_FALSE(failed.ok() && closed.ok()) << "the limit never hit";
+  ASSERT_TRUE(fs::exists(path)) << "the partial file was thrown away";
+  // Every frame before the failure reads back, in order; only a torn last block may not.
+  auto r = PcapFileReader::open(path);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  FrameView v;
+  uint32_t read = 0;
+  for (;;) {
+    auto n = (*r)->next(v);
+    if (!n || !*n) break;
+    EXPECT_EQ(read, tag_of(v));
+    ++read;
+  }
+  EXPECT_GT(read, 50u);
+  EXPECT_GE(read + 1, written);
+}
 
 TEST(RotatingWriter, LimitsAreKept) {
   testing::TempDir d;

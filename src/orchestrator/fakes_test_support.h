@@ -224,6 +224,8 @@ class FakeSink : public Sink {
     lines.push_back("comment " + text);
   }
   SinkTotals totals() override { return set_totals; }
+  std::optional<std::string> fail_output;  // what output_failure() reports
+  std::optional<std::string> output_failure() override { return fail_output; }
   Status finalize(const SessionSummary& s) override {
     ++finalize_calls;
     finalized = s;

@@ -138,6 +138,9 @@ class Sink : public FrameSink {
   virtual void comment(model::TimePoint at, const std::string& text) = 0;
   /// Frames and bytes written so far (for the packets/bytes stop conditions).
   virtual SinkTotals totals() = 0;
+  /// Set once the output cannot be written any more (disk full, I/O error): the session
+  /// must end, keeping what was written. Thread-safe.
+  virtual std::optional<std::string> output_failure() { return std::nullopt; }
   /// Writes the manifest and completes the output files. Called exactly once.
   virtual Status finalize(const SessionSummary& summary) = 0;
 };

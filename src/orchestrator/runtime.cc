@@ -114,6 +114,8 @@ Status Runtime::loop() {
   for (const auto& vm : obs_.vms) boots_.on_observed(vm);
 
   while (true) {
+    if (auto f = sink_.output_failure())
+      return Error("output.write", *f + "; the session stops here, keeping what was written");
     // Connections to every host a VM may move to are made ahead, in the background, so
     // a re-pin after a vMotion does not wait for an SSH handshake.
     for (const auto& h : obs_.hosts) hosts_.prepare(h);

@@ -399,6 +399,21 @@ TEST_F(RuntimeTest, DeletedVmEndsTheSessionAfterStoppingItsCapture) {
   EXPECT_TRUE(sink.has_line("comment every VM of this session was deleted"));
 }
 
+TEST_F(RuntimeTest, OutputWriteFailureEndsTheSessionAndUndoesEverything) {
+  // The disk filled at 5 s: the session ends at once (not at its 60 s duration), stops
+  // its captures and restores the override, and says why.
+  vcenter.at(5s, [this](FakeWorld&) { sink.fail_output = "out.pcapng: No space left on device"; });
+  auto r = run();
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(std::string::npos, r.error().message.find("No space left on device")) << r.error().message;
+  EXPECT_EQ(Strings({"drs set c1 vm-1 manual", "esx01 start esx01 port 100 both pid 1001",
+                     "esx01 stop pid 1001", "drs remove c1 vm-1"}),
+            log);
+  ASSERT_TRUE(sink.finalized);
+  EXPECT_EQ(EndReason::Error, sink.finalized->end_reason);
+  EXPECT_GT(60s, sink.finalized->ended - sink.finalized->started);
+}
+
 TEST_F(RuntimeTest, PacketCountEndsTheSession) {
   spec.stop.packets = 1000;
   spec.drs.enabled = false;

@@ -39,12 +39,10 @@ void OutputSink::ticker() {
   while (!stop_) {
     cv_.wait_for(lk, std::chrono::milliseconds(100));
     if (stop_ || finalized_) continue;
-    auto st = out_->tick(now_ns());
-    if (!st.ok()) errors_.push_back(st.error().message);
+    if (output_failure_) continue;  // nothing more can be written; the session ends
+    write_failed(out_->tick(now_ns()));
     // Once a second the file gets what was written, so a killed session's file keeps it.
-    if (++n % 10 == 0) {
-      if (auto f = out_->flush(); !f.ok()) errors_.push_back(f.error().message);
-    }
+    if (++n % 10 == 0) write_failed(out_->flush());
   }
 }
 
@@ -107,9 +105,10 @@ void OutputSink::frame(const Pin& pin, const orchestrator::CapturedFrame& f) {
   if (d == dirs.end()) d = dirs.begin();
   if (d == dirs.end()) return;
   capture::FrameView v{f.ts_ns, f.orig_len, f.data};
+  if (output_failure_) return;
   auto st = out_->push_frame(d->second, v, now_ns());
   if (!st.ok()) {
-    errors_.push_back(st.error().message);
+    write_failed(st);
     return;
   }
   totals_.frames++;
@@ -125,6 +124,17 @@ void OutputSink::comment(model::TimePoint at, const std::string& text) {
 orchestrator::SinkTotals OutputSink::totals() {
   std::lock_guard lk(mu_);
   return totals_;
+}
+
+void OutputSink::write_failed(const Status& st) {
+  if (st.ok() || output_failure_) return;
+  output_failure_ = st.error().message;
+  errors_.push_back(st.error().message);
+}
+
+std::optional<std::string> OutputSink::output_failure() {
+  std::lock_guard lk(mu_);
+  return output_failure_;
 }
 
 std::optional<std::string> OutputSink::stop_reason() {

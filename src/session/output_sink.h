@@ -29,6 +29,7 @@ class OutputSink : public orchestrator::Sink {
                   const std::string& reason) override;
   void comment(model::TimePoint at, const std::string& text) override;
   orchestrator::SinkTotals totals() override;
+  std::optional<std::string> output_failure() override;
   Status finalize(const orchestrator::SessionSummary& summary) override;
 
   /// A stop condition the output itself reached (packets, bytes), if any.
@@ -50,6 +51,8 @@ class OutputSink : public orchestrator::Sink {
   std::map<std::string, std::map<model::Direction, uint32_t>> ifaces_;
   orchestrator::SinkTotals totals_;
   std::vector<std::string> errors_;
+  std::optional<std::string> output_failure_;  // the first write error
+  void write_failed(const Status& st);         // records it once
   bool finalized_ = false;
   std::atomic<bool> stop_{false};
   std::condition_variable cv_;

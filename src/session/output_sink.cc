@@ -2,6 +2,8 @@
 
 #include <chrono>
 
+#include <fmt/format.h>
+
 namespace vmc::session {
 
 using orchestrator::Pin;
@@ -106,7 +108,23 @@ void OutputSink::frame(const Pin& pin, const orchestrator::CapturedFrame& f) {
   if (d == dirs.end()) return;
   capture::FrameView v{f.ts_ns, f.orig_len, f.data};
   if (output_failure_) return;
-  auto st = out_->push_frame(d->second, v, now_ns());
+  // A host whose clock is seconds off would put its frames out of time order beside the
+  // other hosts': its frames are moved onto this machine's time line, and the manifest
+  // says so once.
+  const int64_t arrival = now_ns();
+  const std::string host = pin.host_name.empty() ? pin.host.value : pin.host_name;
+  auto& clock = clocks_[host];
+  const int64_t before = clock.correction_ns();
+  v.ts_ns += clock.observe(f.ts_ns, arrival);
+  if (before == 0 && clock.correction_ns() != 0) {
+    const double s = static_cast<double>(clock.correction_ns()) / 1e9;
+    out_->event(capture::ManifestEvent{
+        arrival, "comment",
+        fmt::format("{}'s capture clock is {:.3f} s {} this machine's: its frame times are "
+                    "corrected by {:+.9f} s",
+                    host, s > 0 ? s : -s, s > 0 ? "behind" : "ahead of", s)});
+  }
+  auto st = out_->push_frame(d->second, v, arrival);
   if (!st.ok()) {
     write_failed(st);
     return;

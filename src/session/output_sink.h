@@ -11,6 +11,7 @@
 #include <mutex>
 #include <thread>
 
+#include "capture/clock_offset.h"
 #include "capture/session_output.h"
 #include "orchestrator/ports.h"
 
@@ -51,6 +52,7 @@ class OutputSink : public orchestrator::Sink {
   std::map<std::string, std::map<model::Direction, uint32_t>> ifaces_;
   orchestrator::SinkTotals totals_;
   std::vector<std::string> errors_;
+  std::map<std::string, capture::ClockOffset> clocks_;  // per host
   std::optional<std::string> output_failure_;  // the first write error
   void write_failed(const Status& st);         // records it once
   bool finalized_ = false;

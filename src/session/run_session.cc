@@ -259,6 +259,15 @@ int run_session(const model::SessionSpec& spec_in, const GlobalOptions& g) {
   fill_default_output(spec);
   install_signals();
 
+  // The host side can write on a datastore and fetch the file (host/on_host_output),
+  // but sessions do not drive it yet: say so rather than capture somewhere else.
+  if (spec.output.on_host) {
+    spdlog::error("output.on_host: writing the capture on the host's datastore is not "
+                  "implemented in this version; remove on_host (the capture then streams to "
+                  "this machine, -w FILE)");
+    return kExitFailed;
+  }
+
   // Connect and find the targets before anything is started or changed.
   auto vc = connect_vcenter(g);
   if (!vc.ok()) {

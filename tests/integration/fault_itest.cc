@@ -1,0 +1,1012 @@
+// Fault injection (issue 8): the real `capture` binary against the lab while the lab
+// breaks something under it: vCenter restarts, a host's SSH connections drop, a host is
+// unreachable for 30 s, the capture process is killed with SIGKILL and started again, the
+// local disk fills, the datastore of an on-host capture fills, the captured VM is
+// deleted, two sessions capture the same VM, and a host's clock is skewed.
+//
+// What every case checks afterwards, against the lab's truth.jsonl:
+//  - frames were captured before and after the fault;
+//  - the frames already in the file before the fault are still in the final file;
+//  - every frame that crossed the VM's switch port while a capture of that port ran is
+//    in the file, unless it falls inside a gap the manifest reports (a frame within
+//    kEdge of a capture's end or of a gap's edges may be in flight when a stream is cut);
+//  - no pktcap-uw is left on any host; the DRS override is back to what it was.
+// Each case prints its figures (frames before/after, gap, time to recover); nothing is
+// timed as an assertion.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "capture/manifest.h"
+#include "capture_process.h"
+#include "itest_util.h"
+#include "lab_fixture.h"
+#include "vsphere/vcenter.h"
+
+namespace vmc::itest {
+namespace {
+
+using namespace std::chrono_literals;
+using Op = vsphere::VCenter::VmOperation;
+using json = nlohmann::json;
+
+Lab* lab = nullptr;
+
+class LabEnv : public ::testing::Environment {
+ public:
+  void SetUp() override {
+    lab = new Lab("--boot-dhcp-delay 1s");
+    lab->export_env();
+  }
+  void TearDown() override { delete lab; }
+};
+const auto* env = ::testing::AddGlobalTestEnvironment(new LabEnv);
+
+// A frame within this of a capture's end, of the fault or of a gap's edges may be in
+// flight when a stream is cut: it is not required to be in the file.
+constexpr int64_t kEdge = 1'000'000'000;
+constexpr int64_t kSec = 1'000'000'000;
+
+// ---- what the lab says ------------------------------------------------------------------
+
+struct TruthFrame {
+  int64_t t = 0;
+  std::string host;
+  int64_t port = 0;
+  int len = 0;
+  int dir = 0;
+  std::string vm, kind;
+  uint64_t seq = 0;
+};
+
+std::string describe(const TruthFrame& f) {
+  char buf[200];
+  std::snprintf(buf, sizeof buf, "%s %s:%lld dir %d %s seq %llu len %d (of %s)",
+                capture::format_time(f.t).c_str(), f.host.c_str(), static_cast<long long>(f.port),
+                f.dir, f.kind.c_str(), static_cast<unsigned long long>(f.seq), f.len, f.vm.c_str());
+  return buf;
+}
+
+/// (host, port) pairs the VM ever had.
+std::set<std::pair<std::string, int64_t>> vm_ports(const std::string& vm) {
+  std::set<std::pair<std::string, int64_t>> out;
+  for (const auto& r : lab->truth("port-assign"))
+    if (r.value("vm", "") == vm) out.insert({r.at("host").get<std::string>(), r.at("port").get<int64_t>()});
+  return out;
+}
+
+/// Frames that crossed one of the VM's ports (whoever sent them) between from and to.
+std::vector<TruthFrame> truth_frames_on(const std::string& vm, int64_t from, int64_t to) {
+  std::this_thread::sleep_for(200ms);  // the lab flushes truth.jsonl every 20 ms
+  auto ports = vm_ports(vm);
+  std::vector<TruthFrame> out;
+  for (const auto& r : lab->truth("frame")) {
+    if (!r.contains("port")) continue;
+    TruthFrame f;
+    f.t = r.at("t").get<int64_t>();
+    if (f.t < from || f.t > to) continue;
+    f.host = r.value("host", "");
+    f.port = r.at("port").get<int64_t>();
+    if (!ports.count({f.host, f.port})) continue;
+    f.len = r.value("len", 0);
+    f.dir = r.value("dir", 0);
+    f.vm = r.value("vm", "");
+    f.kind = r.value("kind", "");
+    f.seq = r.value("seq", uint64_t{0});
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+json lab_state(const std::string& vm) {
+  for (const auto& v : json::parse(lab->get("/state")))
+    if (v.value("name", "") == vm) return v;
+  return json();
+}
+
+// ---- what the capture wrote -------------------------------------------------------------
+
+struct CapFrame {
+  int64_t ts = 0;  // ns, as written
+  std::string iface, host, port, dir;
+  int len = 0;
+  std::string md5;
+  bool port_pin() const {
+    return !port.empty() && std::all_of(port.begin(), port.end(), [](char c) { return isdigit(c); });
+  }
+};
+
+int64_t epoch_ns(const std::string& s) {
+  auto dot = s.find('.');
+  int64_t sec = std::stoll(s.substr(0, dot));
+  std::string frac = dot == std::string::npos ? "" : s.substr(dot + 1, 9);
+  while (frac.size() < 9) frac += '0';
+  return sec * kSec + std::stoll(frac);
+}
+
+/// Every frame of a pcapng (or of a partly written one), in file order.
+std::vector<CapFrame> read_frames(const std::string& file) {
+  std::vector<CapFrame> out;
+  auto r = sh("tshark -r '" + file + "' -o frame.generate_md5_hash:TRUE -T fields -E separator=/t "
+              "-e frame.time_epoch -e frame.interface_name -e frame.len -e frame.md5_hash 2>/dev/null");
+  for (const auto& line : lines(r.out)) {
+    std::vector<std::string> f;
+    std::stringstream ss(line);
+    std::string x;
+    while (std::getline(ss, x, '\t')) f.push_back(x);
+    if (f.size() < 3 || f[0].empty()) continue;
+    CapFrame c;
+    c.ts = epoch_ns(f[0]);
+    c.iface = f[1];
+    auto a = c.iface.find(':'), b = c.iface.rfind(':');
+    if (a != std::string::npos && b != a) {
+      c.host = c.iface.substr(0, a);
+      c.port = c.iface.substr(a + 1, b - a - 1);
+      c.dir = c.iface.substr(b + 1);
+    }
+    c.len = std::atoi(f[2].c_str());
+    if (f.size() > 3) c.md5 = f[3];
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+struct PinWin {
+  std::string iface, host, port, vm, end_reason;
+  int64_t start = 0, end = 0;
+};
+
+struct GapWin {
+  std::string vm, reason;
+  int64_t from = 0, to = 0;
+};
+
+/// A finished session's output: manifest, pins, gaps and every frame of its files.
+struct Outcome {
+  json manifest;
+  std::vector<PinWin> pins;
+  std::vector<GapWin> gaps;
+  std::vector<CapFrame> frames;
+  int64_t start = 0, end = 0;
+
+  bool has_manifest() const { return !manifest.is_null(); }
+  size_t frames_of(const std::function<bool(const CapFrame&)>& pred) const {
+    return static_cast<size_t>(std::count_if(frames.begin(), frames.end(), pred));
+  }
+  std::vector<std::string> events(const std::string& needle) const {
+    std::vector<std::string> out;
+    if (!has_manifest()) return out;
+    for (const auto& e : manifest.at("events")) {
+      std::string s = e.value("kind", "") + ": " + e.value("detail", "");
+      if (s.find(needle) != std::string::npos) out.push_back(e.value("at", "").substr(11, 12) + " " + s);
+    }
+    return out;
+  }
+};
+
+Outcome load_outcome(const std::string& out) {
+  Outcome o;
+  std::ifstream mf(capture::manifest_path_for(out));
+  if (mf.good()) o.manifest = json::parse(mf, nullptr, false);
+  if (o.manifest.is_discarded()) o.manifest = json();
+  std::vector<std::string> files;
+  if (o.has_manifest()) {
+    o.start = ns_of(o.manifest.at("start"));
+    o.end = ns_of(o.manifest.at("end"));
+    for (const auto& f : o.manifest.at("files")) files.push_back(f);
+    for (const auto& p : o.manifest.at("pins")) {
+      PinWin w;
+      w.iface = p.value("interface", "");
+      w.host = p.value("host", "");
+      w.port = p.value("port", "");
+      w.vm = p.value("vm", "");
+      w.start = ns_of(p.at("start"));
+      w.end = p.at("end").is_null() ? o.end : ns_of(p.at("end"));
+      w.end_reason = p.value("end_reason", "");
+      o.pins.push_back(w);
+    }
+    for (const auto& g : o.manifest.at("gaps"))
+      o.gaps.push_back({g.value("vm", ""), g.value("reason", ""), ns_of(g.at("from")), ns_of(g.at("to"))});
+  }
+  if (files.empty()) files.push_back(out);
+  for (const auto& f : files) {
+    auto fr = read_frames(f);
+    o.frames.insert(o.frames.end(), fr.begin(), fr.end());
+  }
+  return o;
+}
+
+/// How the truth of the VM's ports compares with the port captures of a session.
+struct Coverage {
+  size_t expected = 0;      // crossed a port while a capture of that port ran
+  size_t captured = 0;      // ... and is in the file
+  size_t in_gap = 0;        // ... is not, but lies in a reported gap (or at its edge)
+  size_t outside_pins = 0;  // crossed a port no capture of this session watched then
+  std::vector<TruthFrame> lost;  // expected, not in the file, in no reported gap
+  std::string text() const {
+    char buf[200];
+    std::snprintf(buf, sizeof buf,
+                  "%zu frames crossed the VM's ports under a running capture, %zu captured, %zu "
+                  "missing inside reported gaps, %zu missing outside any gap (%zu crossed "
+                  "unwatched ports)",
+                  expected, captured, in_gap, lost.size(), outside_pins);
+    return buf;
+  }
+};
+
+/// `skew` per host: what the host's clock adds to its frames' timestamps.
+Coverage coverage(const Outcome& o, const std::vector<TruthFrame>& truth,
+                  const std::map<std::string, int64_t>& skew = {}) {
+  std::map<std::pair<std::string, std::string>, std::multiset<std::pair<int64_t, int>>> got;
+  for (const auto& f : o.frames) {
+    if (!f.port_pin()) continue;
+    int64_t s = skew.count(f.host) ? skew.at(f.host) : 0;
+    got[{f.host, f.port}].insert({(f.ts - s) / 1000, f.len});
+  }
+  Coverage c;
+  for (const auto& t : truth) {
+    const std::string port = std::to_string(t.port);
+    bool watched = std::any_of(o.pins.begin(), o.pins.end(), [&](const PinWin& p) {
+      return p.host == t.host && p.port == port && t.t >= p.start && t.t <= p.end - kEdge;
+    });
+    if (!watched) {
+      ++c.outside_pins;
+      continue;
+    }
+    ++c.expected;
+    auto& bag = got[{t.host, port}];
+    auto it = bag.find({t.t / 1000, t.len});
+    if (it != bag.end()) {
+      bag.erase(it);
+      ++c.captured;
+      continue;
+    }
+    bool gap = std::any_of(o.gaps.begin(), o.gaps.end(), [&](const GapWin& g) {
+      return t.t >= g.from - kEdge && t.t <= g.to + kEdge;
+    });
+    if (gap) {
+      ++c.in_gap;
+    } else {
+      c.lost.push_back(t);
+    }
+  }
+  return c;
+}
+
+std::string lost_list(const Coverage& c, size_t max = 12) {
+  std::string s;
+  for (size_t i = 0; i < c.lost.size() && i < max; ++i) s += "  " + describe(c.lost[i]) + "\n";
+  if (c.lost.size() > max) s += "  ... " + std::to_string(c.lost.size() - max) + " more\n";
+  return s;
+}
+
+/// Frames of `snapshot` (taken before the fault) missing from the final output.
+size_t missing_from_final(const std::vector<CapFrame>& snapshot, const Outcome& o) {
+  std::multiset<std::tuple<std::string, int64_t, int>> fin;
+  for (const auto& f : o.frames) fin.insert({f.iface, f.ts, f.len});
+  size_t missing = 0;
+  for (const auto& f : snapshot) {
+    auto it = fin.find({f.iface, f.ts, f.len});
+    if (it == fin.end()) {
+      ++missing;
+    } else {
+      fin.erase(it);
+    }
+  }
+  return missing;
+}
+
+/// Frames that crossed the VM's ports between from and to, how many are in the file, and
+/// the first and last of those that are not.
+struct Window {
+  size_t crossed = 0, captured = 0;
+  int64_t first_missing = 0, last_missing = 0;
+  size_t missing() const { return crossed - captured; }
+};
+
+Window window(const Outcome& o, const std::vector<TruthFrame>& truth, int64_t from, int64_t to) {
+  std::multiset<std::tuple<std::string, std::string, int64_t, int>> got;
+  for (const auto& f : o.frames)
+    if (f.port_pin()) got.insert({f.host, f.port, f.ts / 1000, f.len});
+  Window w;
+  for (const auto& t : truth) {
+    if (t.t < from || t.t > to) continue;
+    ++w.crossed;
+    auto it = got.find({t.host, std::to_string(t.port), t.t / 1000, t.len});
+    if (it != got.end()) {
+      got.erase(it);
+      ++w.captured;
+      continue;
+    }
+    if (!w.first_missing) w.first_missing = t.t;
+    w.last_missing = t.t;
+  }
+  return w;
+}
+
+size_t duplicates(const Outcome& o) {
+  std::set<std::pair<int64_t, std::string>> seen;
+  size_t d = 0;
+  for (const auto& f : o.frames)
+    if (!f.md5.empty() && !seen.insert({f.ts, f.md5}).second) ++d;
+  return d;
+}
+
+std::string gaps_text(const Outcome& o) {
+  std::string s;
+  for (const auto& g : o.gaps) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.3f s", static_cast<double>(g.to - g.from) / 1e9);
+    s += "  gap " + capture::format_time(g.from).substr(11, 12) + " .. " +
+         capture::format_time(g.to).substr(11, 12) + " (" + buf + "): " + g.reason + "\n";
+  }
+  return s.empty() ? "  (no gap reported)\n" : s;
+}
+
+double secs(int64_t ns) { return static_cast<double>(ns) / 1e9; }
+
+/// `text` with every occurrence of `path` replaced by "DIR" (so that a test's directory
+/// name never answers a search for a word in a log).
+std::string without(std::string text, const std::string& path) {
+  for (size_t at; (at = text.find(path)) != std::string::npos;) text.replace(at, path.size(), "DIR");
+  return text;
+}
+
+/// The last `max` lines of a session's log, runs of the same message (after the
+/// "HH:MM:SS.mmm " time) collapsed into one line with a count.
+std::string short_log(const std::string& log, size_t max = 14) {
+  std::vector<std::pair<std::string, int>> runs;
+  for (const auto& l : lines(log)) {
+    const std::string body = l.size() > 13 && l[2] == ':' && l[8] == '.' ? l.substr(13) : l;
+    const std::string prev = runs.empty() ? "" : runs.back().first;
+    const std::string prev_body =
+        prev.size() > 13 && prev[2] == ':' && prev[8] == '.' ? prev.substr(13) : prev;
+    if (!runs.empty() && prev_body == body) {
+      ++runs.back().second;
+    } else {
+      runs.push_back({l, 1});
+    }
+  }
+  std::string out;
+  for (size_t i = runs.size() > max ? runs.size() - max : 0; i < runs.size(); ++i) {
+    out += "  " + runs[i].first.substr(0, 400);
+    if (runs[i].second > 1) out += "  (x" + std::to_string(runs[i].second) + ")";
+    out += "\n";
+  }
+  return out;
+}
+
+// ---- the fixture ------------------------------------------------------------------------
+
+class Fault : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    name_ = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    dir_ = lab->state_dir() + "/" + name_;
+    std::filesystem::create_directories(dir_);
+    state_ = dir_ + "/state";
+    // Every case starts from testvm1 powered on at esx01, no flood, no skew.
+    lab->post("/settings?flood_pps=0");
+    put_vm("testvm1", "esx01");
+    vc_ = connect();
+    ASSERT_TRUE(vc_);
+    auto vm = vc_->find_vm("testvm1");
+    ASSERT_TRUE(vm.ok()) << vm.error().message;
+    testvm1_ = *vm;
+    ASSERT_EQ(std::nullopt, override_of(testvm1_)) << "testvm1 starts with no DRS override";
+    ASSERT_TRUE(pktcaps_on_hosts(*lab).empty()) << joined(pktcaps_on_hosts(*lab));
+  }
+
+  void TearDown() override {
+    // Undo whatever a failed case left, so the next case starts clean.
+    auto r = sh(capture_binary() + " --state-dir '" + state_ + "' cleanup 2>&1");
+    if (r.out.find("nothing to clean up") == std::string::npos)
+      std::printf("[%s] teardown cleanup: %s", name_.c_str(), r.out.c_str());
+  }
+
+  static void put_vm(const std::string& vm, const std::string& host) {
+    auto st = lab_state(vm);
+    if (st.is_null()) return;
+    if (st.value("host", "") != host) lab->post("/vm/" + vm + "/migrate?to=" + host);
+    if (!st.value("powered_on", false)) lab->post("/vm/" + vm + "/poweron");
+  }
+
+  std::unique_ptr<vsphere::VCenter> connect() {
+    const auto& v = lab->info().at("vcenter");
+    vsphere::ConnectOptions o;
+    o.url = v.at("url");
+    o.user = v.at("user");
+    o.password = v.at("password");
+    o.ca_file = v.at("ca_cert");
+    auto vc = vsphere::VCenter::connect(o);
+    EXPECT_TRUE(vc.ok()) << vc.error().message;
+    return vc.ok() ? std::move(*vc) : nullptr;
+  }
+
+  std::optional<std::string> override_of(const model::VmInfo& vm) { return override_in(vm.cluster, vm.ref); }
+  std::optional<std::string> override_in(const model::MoRef& cluster, const model::MoRef& vm) {
+    auto c = vc_->cluster_info(cluster);
+    if (!c.ok()) {  // our own session may have been ended by a vCenter restart
+      vc_ = connect();
+      c = vc_->cluster_info(cluster);
+    }
+    EXPECT_TRUE(c.ok()) << c.error().message;
+    if (!c.ok()) return std::nullopt;
+    for (const auto& o : c->overrides)
+      if (o.vm == vm) return o.behavior;
+    return std::nullopt;
+  }
+
+  std::string out(const std::string& tag) const { return dir_ + "/" + tag + ".pcapng"; }
+
+  std::unique_ptr<CaptureProcess> start(const std::string& tag, const std::string& vm,
+                                        const std::string& extra = "",
+                                        const std::string& output = "") {
+    const std::string o = output.empty() ? out(tag) : output;
+    return std::make_unique<CaptureProcess>(
+        "--state-dir '" + state_ + "' vm '" + vm + "' -w '" + o + "' " + extra,
+        dir_ + "/" + tag + ".log");
+  }
+
+  /// Frames in the file being written (the writer flushes once a second).
+  static size_t frames_in_progress(const std::string& output) {
+    for (const auto& f : {output + ".part", output}) {
+      if (access(f.c_str(), R_OK) == 0) return read_frames(f).size();
+    }
+    return 0;
+  }
+
+  /// Waits until the session has set its override, runs a pktcap-uw and has frames in
+  /// its file.
+  ::testing::AssertionResult wait_capturing(CaptureProcess& cap, const std::string& output,
+                                            const model::VmInfo* vm = nullptr) {
+    if (vm && !wait_until([&] { return override_of(*vm) == "manual" || !cap.running(); }, 30s))
+      return ::testing::AssertionFailure() << "no DRS override set; log:\n" << short_log(cap.log());
+    if (!wait_until([&] { return frames_in_progress(output) > 0 || !cap.running(); }, 30s, 500ms))
+      return ::testing::AssertionFailure() << "no frame in " << output << "; log:\n" << short_log(cap.log());
+    if (!cap.running())
+      return ::testing::AssertionFailure() << "the session exited (" << cap.exit_code().value_or(-1)
+                                           << "); log:\n" << short_log(cap.log());
+    return ::testing::AssertionSuccess();
+  }
+
+  /// A copy of the file as it is now (what the session has written so far).
+  std::vector<CapFrame> snapshot(const std::string& output) {
+    const std::string snap = dir_ + "/snapshot.pcapng";
+    for (const auto& f : {output + ".part", output}) {
+      if (access(f.c_str(), R_OK) == 0) {
+        sh("cp '" + f + "' '" + snap + "'");
+        return read_frames(snap);
+      }
+    }
+    return {};
+  }
+
+  /// The checks every case makes once its session is over.
+  void common_checks(const Outcome& o, const std::vector<CapFrame>& snap, const std::string& vm,
+                     int64_t fault, const Coverage& cov, const std::optional<std::string>& before,
+                     const model::MoRef& cluster, const model::MoRef& vm_ref) {
+    EXPECT_TRUE(o.has_manifest()) << "no manifest";
+    const size_t gone = missing_from_final(snap, o);
+    EXPECT_EQ(0u, gone) << "frames written before the fault are gone from the final file";
+    if (!snap.empty())
+      std::printf("[%s] %zu frames were in the file just before the fault; %zu of them missing "
+                  "from the final file\n", name_.c_str(), snap.size(), gone);
+    EXPECT_TRUE(cov.lost.empty()) << vm << ": " << cov.text() << "\n" << lost_list(cov) << gaps_text(o);
+    EXPECT_GT(o.frames_of([&](const CapFrame& f) { return f.port_pin() && f.ts < fault; }), 0u)
+        << "no frame captured before the fault";
+    EXPECT_EQ(0u, duplicates(o)) << "the same frame twice in the file";
+    auto left = pktcaps_on_hosts(*lab);
+    EXPECT_TRUE(left.empty()) << "pktcap-uw left running:\n" << joined(left);
+    EXPECT_EQ(before, override_in(cluster, vm_ref)) << "DRS override not back to what it was";
+  }
+
+  std::string name_, dir_, state_;
+  std::unique_ptr<vsphere::VCenter> vc_;
+  model::VmInfo testvm1_;
+};
+
+// 1. vCenter restarts mid-session: the session keeps capturing, logs in again, re-syncs,
+//    and follows a reset made after the restart to the VM's new port.
+TEST_F(Fault, VcenterRestartMidSession) {
+  const std::string o = out("vc");
+  auto cap = start("vc", "testvm1");
+  ASSERT_TRUE(wait_capturing(*cap, o, &testvm1_));
+  std::this_thread::sleep_for(1s);
+  auto snap = snapshot(o);
+  const int64_t fault = now_ns();
+  lab->post("/fault/vcenter-restart?seconds=2");
+  std::this_thread::sleep_for(4s);  // down 2 s, then the session logs in again
+  ASSERT_TRUE(cap->running()) << "the session exited at the vCenter restart:\n" << short_log(cap->log());
+  const int64_t reset_at = now_ns();
+  auto after = json::parse(lab->post("/vm/testvm1/reset"));
+  const int64_t new_port = after.at("ports").begin()->get<int64_t>();
+  std::this_thread::sleep_for(4s);  // DHCP 1 s after the boot, re-pin, frames
+  EXPECT_TRUE(cap->running());
+  EXPECT_EQ(0, cap->stop(SIGINT)) << short_log(cap->log());
+
+  auto res = load_outcome(o);
+  auto truth = truth_frames_on("testvm1", res.start, res.end);
+  auto cov = coverage(res, truth);
+  common_checks(res, snap, "testvm1", fault, cov, std::nullopt, testvm1_.cluster, testvm1_.ref);
+  // Followed the reset: a capture of the new port, the boot's DHCP exchange in the file.
+  const PinWin* pin = nullptr;
+  for (const auto& p : res.pins)
+    if (p.host == "esx01" && p.port == std::to_string(new_port)) pin = &p;
+  ASSERT_NE(nullptr, pin) << "no capture of the new port " << new_port << " after the reset";
+  const size_t on_new = res.frames_of([&](const CapFrame& f) { return f.port == std::to_string(new_port); });
+  EXPECT_GT(on_new, 0u);
+  auto dhcp = sh("tshark -r '" + o + "' -Y 'dhcp && dhcp.hw.mac_addr == " + testvm1_.nics.at(0).mac +
+                 " && frame.time_epoch > " + std::to_string(reset_at / kSec) + "' 2>/dev/null | wc -l");
+  int truth_dhcp = 0;
+  for (const auto& t : truth)
+    if (t.kind.rfind("dhcp", 0) == 0 && t.vm == "testvm1" && t.t > reset_at) ++truth_dhcp;
+  EXPECT_EQ(4, truth_dhcp);
+  EXPECT_EQ(truth_dhcp, std::stoi(dhcp.out)) << "the DHCP exchange of the boot after the restart";
+  auto resync = res.events("Resynced");
+  std::printf("[vcenter-restart] frames before the restart %zu, after it %zu (on the new port %lld: "
+              "%zu); reset -> capture of the new port %.3f s; DHCP after the reset %d/%d; %s\n"
+              "%s  re-sync events: %zu%s%s\n",
+              res.frames_of([&](const CapFrame& f) { return f.ts < fault; }),
+              res.frames_of([&](const CapFrame& f) { return f.ts >= fault; }),
+              static_cast<long long>(new_port), on_new, secs(pin->start - reset_at),
+              std::stoi(dhcp.out), truth_dhcp, cov.text().c_str(), gaps_text(res).c_str(),
+              resync.size(), resync.empty() ? "" : "\n  ", joined(resync, "\n  ").c_str());
+}
+
+// 2. A host's SSH connections drop mid-session: the capture comes back; the manifest
+//    reports the gap.
+TEST_F(Fault, SshDropMidSession) {
+  const std::string o = out("drop");
+  auto cap = start("drop", "testvm1");
+  ASSERT_TRUE(wait_capturing(*cap, o, &testvm1_));
+  std::this_thread::sleep_for(1s);
+  auto snap = snapshot(o);
+  const int64_t fault = now_ns();
+  lab->post("/fault/ssh-drop?host=esx01");
+  std::this_thread::sleep_for(5s);
+  EXPECT_TRUE(cap->running()) << short_log(cap->log());
+  EXPECT_EQ(0, cap->stop(SIGINT)) << short_log(cap->log());
+
+  auto res = load_outcome(o);
+  auto truth = truth_frames_on("testvm1", res.start, res.end);
+  auto cov = coverage(res, truth);
+  common_checks(res, snap, "testvm1", fault, cov, std::nullopt, testvm1_.cluster, testvm1_.ref);
+  const GapWin* gap = nullptr;
+  for (const auto& g : res.gaps)
+    if (g.from >= fault - kEdge && !gap) gap = &g;
+  ASSERT_NE(nullptr, gap) << "no gap reported after the SSH drop\n" << gaps_text(res);
+  const int64_t back = gap->to;
+  const size_t after = res.frames_of([&](const CapFrame& f) { return f.port_pin() && f.ts > back; });
+  EXPECT_GT(after, 0u) << "nothing captured after the SSH drop";
+  const Window w = window(res, truth, fault - kEdge, back + kEdge);
+  std::printf("[ssh-drop] frames before the drop %zu, after recovery %zu; drop -> capture back "
+              "%.3f s (gap %.3f s, from %+.3f s after the drop); from 1 s before the drop to 1 s "
+              "after the recovery %zu frames crossed the port, %zu missing (%+.3f s .. %+.3f s); "
+              "%s\n%s",
+              res.frames_of([&](const CapFrame& f) { return f.port_pin() && f.ts < fault; }), after,
+              secs(back - fault), secs(gap->to - gap->from), secs(gap->from - fault), w.crossed,
+              w.missing(), w.first_missing ? secs(w.first_missing - fault) : 0.0,
+              w.last_missing ? secs(w.last_missing - fault) : 0.0, cov.text().c_str(),
+              gaps_text(res).c_str());
+}
+
+// 3. A host unreachable for 30 s: the session does not exit, captures again after, and
+//    every frame of the outage is either in the file or inside a reported gap.
+// OPEN PRODUCT BUG (issue 8, closing note): this case fails, so it is disabled and
+// gtest reports it as such in every run (--gtest_also_run_disabled_tests runs it). The
+// session survives the 30 s outage and captures after it, but the loss is seen ~18 s
+// late (a blocked channel open on the stalled connection) and the manifest's gap starts
+// when it is seen, not at the last frame received.
+TEST_F(Fault, DISABLED_HostUnreachableFor30s) {
+  const std::string o = out("unreach");
+  auto cap = start("unreach", "testvm1");
+  ASSERT_TRUE(wait_capturing(*cap, o, &testvm1_));
+  std::this_thread::sleep_for(1s);
+  auto snap = snapshot(o);
+  const int64_t fault = now_ns();
+  lab->post("/fault/unreachable?host=esx01&seconds=30");
+  bool exited = false;
+  for (int i = 0; i < 31 && !exited; ++i) {
+    std::this_thread::sleep_for(1s);
+    exited = !cap->running();
+  }
+  ASSERT_FALSE(exited) << "the session exited while the host was unreachable:\n" << short_log(cap->log());
+  const int64_t reachable = fault + 30 * kSec;
+  std::this_thread::sleep_for(6s);
+  EXPECT_TRUE(cap->running()) << short_log(cap->log());
+  EXPECT_EQ(0, cap->stop(SIGINT)) << short_log(cap->log());
+
+  auto res = load_outcome(o);
+  auto truth = truth_frames_on("testvm1", res.start, res.end);
+  auto cov = coverage(res, truth);
+  common_checks(res, snap, "testvm1", fault, cov, std::nullopt, testvm1_.cluster, testvm1_.ref);
+  const size_t after = res.frames_of([&](const CapFrame& f) { return f.port_pin() && f.ts > reachable + kEdge; });
+  EXPECT_GT(after, 0u) << "nothing captured after the host came back";
+  size_t truth_out = 0, got_out = 0;
+  for (const auto& t : truth)
+    if (t.t >= fault && t.t < reachable) ++truth_out;
+  got_out = res.frames_of([&](const CapFrame& f) { return f.port_pin() && f.ts >= fault && f.ts < reachable; });
+  double gap_total = 0;
+  for (const auto& g : res.gaps) gap_total += secs(g.to - g.from);
+  // The stretch really missing from the file: first and last lost frame (in a gap or not).
+  const Window w = window(res, truth, fault - kEdge, res.end);
+  const size_t missing = w.missing();
+  const int64_t miss_from = w.first_missing, miss_to = w.last_missing;
+  std::printf("[unreachable-30s] frames before %zu, during the 30 s outage %zu of %zu that crossed "
+              "the port, after %zu; %zu frames missing, from %+.3f s to %+.3f s after the fault; "
+              "gaps reported: %.3f s in all; late frames %lld; %s\n%s",
+              res.frames_of([&](const CapFrame& f) { return f.port_pin() && f.ts < fault; }), got_out,
+              truth_out, after, missing, miss_from ? secs(miss_from - fault) : 0.0,
+              miss_to ? secs(miss_to - fault) : 0.0, gap_total,
+              static_cast<long long>(res.has_manifest() ? res.manifest["counts"].value("late_frames", 0) : -1),
+              cov.text().c_str(), gaps_text(res).c_str());
+  for (const auto& e : res.events("esx01")) std::printf("  %s\n", e.substr(0, 220).c_str());
+}
+
+// 4. The capture process is killed with SIGKILL, and a new session on the same VM is
+//    started: it first undoes what the killed one left (remote captures, the override),
+//    then captures normally; the killed session's file so far is readable.
+TEST_F(Fault, SigkillThenNewSessionUndoesLeftovers) {
+  const std::string oa = out("killed"), ob = out("next");
+  auto a = start("killed", "testvm1");
+  ASSERT_TRUE(wait_capturing(*a, oa, &testvm1_));
+  std::this_thread::sleep_for(1s);
+  const int64_t fault = now_ns();
+  a->stop(SIGKILL);
+  ASSERT_EQ(std::optional<std::string>("manual"), override_of(testvm1_)) << "nothing undone yet";
+  const auto left = pktcaps_on_hosts(*lab);
+  auto status_before = sh(capture_binary() + " --state-dir '" + state_ + "' status").out;
+  EXPECT_NE(std::string::npos, status_before.find("left-over")) << status_before;
+
+  auto b = start("next", "testvm1");
+  ASSERT_TRUE(wait_capturing(*b, ob, &testvm1_));
+  const std::string blog = b->log();
+  EXPECT_NE(std::string::npos, blog.find("cleanup of session")) << "the new session did not undo "
+                                                                    "the killed one's left-overs:\n"
+                                                                 << short_log(blog);
+  auto status_during = sh(capture_binary() + " --state-dir '" + state_ + "' status").out;
+  EXPECT_EQ(std::string::npos, status_during.find("left-over")) << status_during;
+  EXPECT_EQ(1u, pktcaps_on_hosts(*lab).size()) << joined(pktcaps_on_hosts(*lab));
+  std::this_thread::sleep_for(3s);
+  EXPECT_EQ(0, b->stop(SIGINT)) << short_log(b->log());
+
+  // The killed session's frames so far.
+  std::string part = access((oa + ".part").c_str(), R_OK) == 0 ? oa + ".part" : oa;
+  auto killed = read_frames(part);
+  EXPECT_GT(killed.size(), 0u) << "nothing readable in " << part;
+  auto killed_truth = truth_frames_on("testvm1", fault - 60 * kSec, fault);
+  std::multiset<std::pair<int64_t, int>> tk;
+  for (const auto& t : killed_truth) tk.insert({t.t / 1000, t.len});
+  size_t matched = 0;
+  for (const auto& f : killed)
+    if (f.port_pin() && tk.count({f.ts / 1000, f.len})) ++matched;
+  EXPECT_EQ(killed.size(), matched) << "frames in the killed session's file that never crossed the port";
+
+  auto res = load_outcome(ob);
+  auto truth = truth_frames_on("testvm1", res.start, res.end);
+  auto cov = coverage(res, truth);
+  common_checks(res, {}, "testvm1", now_ns(), cov, std::nullopt, testvm1_.cluster, testvm1_.ref);
+  std::string cleanup_lines;
+  for (const auto& l : lines(blog))
+    if (l.find("cleanup of session") != std::string::npos) cleanup_lines += "  " + l + "\n";
+  std::printf("[sigkill+restart] after kill -9: %zu pktcap-uw left on hosts%s%s; killed session's "
+              "file %s: %zu frames readable (%zu match the lab's truth); new session: %zu frames, "
+              "%s\n  the new session's log:\n%s",
+              left.size(), left.empty() ? "" : ": ", joined(left, "; ").c_str(), part.c_str(),
+              killed.size(), matched, res.frames.size(), cov.text().c_str(), cleanup_lines.c_str());
+}
+
+// 5. The local disk fills (a 2 MB tmpfs as the output directory): the session stops (or
+//    rotates) with a clear error, keeps the frames written, stops the remote captures,
+//    restores the override and exits non-zero saying what to do.
+TEST_F(Fault, LocalDiskFull) {
+  const std::string mnt = dir_ + "/small";
+  std::filesystem::create_directories(mnt);
+  ASSERT_EQ(0, sh("mount -t tmpfs -o size=2m tmpfs '" + mnt + "' 2>&1").status) << "mount needs root";
+  struct Unmount {
+    std::string dir;
+    ~Unmount() { sh("umount '" + dir + "' 2>/dev/null || umount -l '" + dir + "'"); }
+  } unmount{mnt};
+  // Leave ~300 KB free, and let testvm1 send ~150 KB/s.
+  sh("dd if=/dev/zero of='" + mnt + "/ballast' bs=1k count=1750 2>/dev/null");
+  lab->post("/settings?flood_pps=300&flood_vm=testvm1&flood_frame_len=500");
+  const std::string o = mnt + "/full.pcapng";
+  auto cap = start("full", "testvm1", "", o);
+  ASSERT_TRUE(wait_until([&] { return override_of(testvm1_) == "manual" || !cap->running(); }, 30s));
+  // While it runs: how many frames the file being written holds, and when the disk is full.
+  const int64_t started = now_ns();
+  size_t most_written = 0;
+  int64_t full_at = 0;
+  std::optional<int> rc;
+  while (!(rc = cap->wait_exit(1s)) && now_ns() - started < 15 * kSec) {
+    if (access((o + ".part").c_str(), R_OK) == 0)
+      most_written = std::max(most_written, read_frames(o + ".part").size());
+    if (!full_at && sh("df -k --output=avail '" + mnt + "' | tail -1").out.find_first_not_of(" 0\n") ==
+                        std::string::npos)
+      full_at = now_ns();
+  }
+  const int64_t ended = now_ns();
+  lab->post("/settings?flood_pps=0");
+  const bool stopped_itself = rc.has_value();
+  if (!rc) rc = cap->stop(SIGINT);
+  const std::string log = without(cap->log(), lab->state_dir());
+  auto df = sh("df -k '" + mnt + "' | tail -1").out;
+  auto listing = sh("ls -la '" + mnt + "'").out;
+
+  EXPECT_TRUE(stopped_itself) << "the session went on with a full disk for 15 s:\n" << short_log(log);
+  EXPECT_NE(0, *rc) << "exit code 0 although the output could not be written:\n" << short_log(log);
+  const bool says_space = log.find("space") != std::string::npos || log.find("full") != std::string::npos;
+  EXPECT_TRUE(says_space) << "no message about the full disk:\n" << short_log(log);
+  size_t readable = 0;
+  std::string readable_file;
+  for (const auto& f : {o, o + ".part"}) {
+    if (access(f.c_str(), R_OK) != 0) continue;
+    auto fr = read_frames(f);
+    if (fr.size() > readable) readable = fr.size(), readable_file = f;
+  }
+  EXPECT_GT(readable, 0u) << "no frame of the session is readable (" << most_written
+                          << " were in " << o << ".part while it ran):\n" << listing << short_log(log);
+  auto left = pktcaps_on_hosts(*lab);
+  EXPECT_TRUE(left.empty()) << joined(left);
+  EXPECT_EQ(std::nullopt, override_of(testvm1_));
+  std::printf("[disk-full] disk full %.1f s after the start; the session %s after %.1f s (exit %d); "
+              "%zu frames were in the file while it ran, %zu readable after (%s); disk: %s"
+              "files:\n%s  log ends:\n%s",
+              full_at ? secs(full_at - started) : -1.0,
+              stopped_itself ? "stopped by itself" : "did NOT stop (stopped with SIGINT)",
+              secs(ended - started), *rc, most_written, readable,
+              readable_file.empty() ? "no file" : readable_file.c_str(), df.c_str(), listing.c_str(),
+              short_log(log, 6).c_str());
+}
+
+// 6. On-host output (a plan's output.on_host: the capture written on the datastore and
+//    fetched at the end) while the datastore fills: the capture stops cleanly and what
+//    was written is fetched and kept.
+// OPEN (issue 8, closing note): on-host output is not implemented in sessions (the
+// session refuses output.on_host), so this case fails and is disabled; gtest reports it
+// in every run (--gtest_also_run_disabled_tests runs it).
+TEST_F(Fault, DISABLED_DatastoreFullOnHostOutput) {
+  const std::string o = out("onhost");
+  const std::string plan = dir_ + "/onhost.yaml";
+  {
+    std::ofstream f(plan);
+    f << "name: onhost-fault\ntargets:\n  vms:\n    - testvm1\noutput:\n  path: " << o
+      << "\n  on_host:\n    datastore: datastore1\n";
+  }
+  auto check = sh(capture_binary() + " plan check '" + plan + "' 2>&1");
+  ASSERT_EQ(0, check.status) << check.out;
+  auto cap = std::make_unique<CaptureProcess>("--state-dir '" + state_ + "' plan run '" + plan + "'",
+                                              dir_ + "/onhost.log");
+  ASSERT_TRUE(wait_until([&] { return override_of(testvm1_) == "manual" || !cap->running(); }, 30s))
+      << short_log(cap->log());
+  std::this_thread::sleep_for(3s);
+  const auto& esx01 = *find_by_name(lab->info().at("hosts"), "esx01");
+  auto ssh_esx01 = [&](const std::string& cmd) {
+    return sh("SSH_ASKPASS='" + lab->state_dir() + "/askpass.sh' SSH_ASKPASS_REQUIRE=force ssh -F '" +
+              lab->info().at("ssh_config").get<std::string>() + "' esx01 '" + cmd + "' 2>&1").out;
+  };
+  (void)pktcap_lines_on(*lab, esx01);  // writes askpass.sh
+  const std::string on_ds_before = ssh_esx01("ls -l /vmfs/volumes/datastore1");
+  const auto procs = pktcaps_on_hosts(*lab);
+  const bool writes_on_host = std::any_of(procs.begin(), procs.end(), [](const std::string& p) {
+    return p.find("/vmfs/volumes/datastore1") != std::string::npos;
+  });
+  EXPECT_TRUE(writes_on_host) << "output.on_host is ignored: pktcap-uw does not write on datastore1\n"
+                              << joined(procs) << "\n" << on_ds_before;
+  const int64_t fault = now_ns();
+  lab->post("/fault/fill?target=datastore1");
+  auto rc = cap->wait_exit(10s);
+  const bool stopped_itself = rc.has_value();
+  if (!rc) rc = cap->stop(SIGINT);
+  const std::string on_ds_after = ssh_esx01("ls -l /vmfs/volumes/datastore1");
+  ssh_esx01("rm /vmfs/volumes/datastore1/lab-fill.bin");
+  EXPECT_EQ(std::string::npos, ssh_esx01("ls /vmfs/volumes/datastore1").find("lab-fill.bin"));
+  EXPECT_TRUE(stopped_itself) << "the session went on for 10 s with its datastore full:\n" << short_log(cap->log());
+  EXPECT_TRUE(without(cap->log(), lab->state_dir()).find("datastore") != std::string::npos ||
+              without(cap->log(), lab->state_dir()).find("space") != std::string::npos)
+      << "no message about the full datastore:\n" << short_log(cap->log());
+
+  auto res = load_outcome(o);
+  EXPECT_GT(res.frames.size(), 0u) << "nothing fetched/kept";
+  EXPECT_GT(res.frames_of([&](const CapFrame& f) { return f.ts < fault; }), 0u);
+  auto left = pktcaps_on_hosts(*lab);
+  EXPECT_TRUE(left.empty()) << joined(left);
+  EXPECT_EQ(std::nullopt, override_of(testvm1_));
+  std::printf("[datastore-full] pktcap-uw writes on the datastore: %s; %s (exit %d); %zu frames "
+              "kept locally (%zu before the fill)\n  pktcap-uw: %s\n  datastore1 before the "
+              "fill:\n%s  after:\n%s",
+              writes_on_host ? "yes" : "NO", stopped_itself ? "stopped by itself" : "did NOT stop",
+              *rc, res.frames.size(), res.frames_of([&](const CapFrame& f) { return f.ts < fault; }),
+              joined(procs, "; ").c_str(), on_ds_before.c_str(), on_ds_after.c_str());
+}
+
+// 7. The captured VM is deleted: the session (its only target) ends with a clear
+//    message, its frames are kept, nothing is left running, and the deleted VM's
+//    override needs no restore.
+TEST_F(Fault, CapturedVmDeleted) {
+  auto vm = vc_->find_vm("web01");
+  ASSERT_TRUE(vm.ok()) << vm.error().message;
+  ASSERT_EQ(std::nullopt, override_of(*vm));
+  const std::string o = out("web01cap");
+  auto cap = start("web01cap", "web01");
+  ASSERT_TRUE(wait_capturing(*cap, o, &*vm));
+  std::this_thread::sleep_for(1s);
+  auto snap = snapshot(o);
+  const int64_t fault = now_ns();
+  std::string how = "lab POST /vm/web01/destroy";
+  try {
+    lab->post("/vm/web01/destroy");
+  } catch (const std::exception& e) {
+    // The lab's destroy endpoint is not there yet: delete it as a vSphere client would
+    // (vCenter destroys only powered-off VMs).
+    how = "API PowerOff + Destroy_Task (lab endpoint: " + std::string(e.what()) + ")";
+    ASSERT_TRUE(vc_->vm_operation(vm->ref, Op::PowerOff).ok());
+    auto d = vc_->vm_operation(vm->ref, Op::Destroy);
+    ASSERT_TRUE(d.ok()) << d.error().message;
+  }
+  ASSERT_TRUE(lab_state("web01").is_null()) << "web01 still in the lab";
+  auto rc = cap->wait_exit(10s);
+  const bool ended_itself = rc.has_value();
+  if (!rc) rc = cap->stop(SIGINT);
+  const std::string log = without(cap->log(), lab->state_dir());
+  EXPECT_TRUE(ended_itself) << "the session's only VM was deleted, yet it ran on for 10 s:\n" << short_log(log);
+  const bool says = log.find("deleted") != std::string::npos || log.find("removed") != std::string::npos ||
+                    log.find("no longer") != std::string::npos;
+  EXPECT_TRUE(says) << "no message saying web01 is gone:\n" << short_log(log);
+  EXPECT_EQ(std::string::npos, log.find("could not restore")) << short_log(log);
+  auto status = sh(capture_binary() + " --state-dir '" + state_ + "' status").out;
+  EXPECT_EQ(std::string::npos, status.find("left-over")) << status;
+
+  auto res = load_outcome(o);
+  auto truth = truth_frames_on("web01", res.start, res.end);
+  auto cov = coverage(res, truth);
+  common_checks(res, snap, "web01", fault, cov, std::nullopt, vm->cluster, vm->ref);
+  const std::string tail = short_log(log, 6);
+  std::printf("[vm-deleted] deleted by %s; session %s (exit %d); %zu frames kept (%zu before the "
+              "delete); %s\n%s  log ends:\n%s",
+              how.c_str(), ended_itself ? "ended by itself" : "did NOT end (SIGINT)", *rc,
+              res.frames.size(), res.frames_of([&](const CapFrame& f) { return f.ts < fault; }),
+              cov.text().c_str(), gaps_text(res).c_str(), tail.c_str());
+}
+
+// 8. Two sessions capture the same VM. The product has no per-VM lock (run_session
+//    starts a second session on a VM another one captures), so what must hold is: both
+//    capture everything, neither's stop kills the other's pktcap-uw, and the DRS override
+//    stays 'manual' until the last session ends, then is what it was before the first.
+TEST_F(Fault, SameVmTwoSessions) {
+  const std::string oa = out("first"), ob = out("second");
+  auto a = start("first", "testvm1");
+  ASSERT_TRUE(wait_capturing(*a, oa, &testvm1_));
+  auto b = start("second", "testvm1");
+  std::this_thread::sleep_for(1s);
+  if (auto rc = b->wait_exit(4s)) {
+    // The other acceptable design: the second refuses with a clear message.
+    EXPECT_NE(0, *rc);
+    EXPECT_NE(std::string::npos, b->log().find("testvm1")) << short_log(b->log());
+    std::printf("[two-sessions] the second session refused (exit %d):\n%s", *rc, short_log(b->log()).c_str());
+    EXPECT_EQ(0, a->stop(SIGINT));
+    EXPECT_EQ(std::nullopt, override_of(testvm1_));
+    EXPECT_TRUE(pktcaps_on_hosts(*lab).empty());
+    return;
+  }
+  ASSERT_TRUE(wait_capturing(*b, ob, &testvm1_));
+  EXPECT_EQ(2u, pktcaps_on_hosts(*lab).size()) << joined(pktcaps_on_hosts(*lab));
+  std::this_thread::sleep_for(2s);
+  const int64_t first_stop = now_ns();
+  EXPECT_EQ(0, a->stop(SIGINT)) << short_log(a->log());
+  const auto after_first = pktcaps_on_hosts(*lab);
+  const auto override_after_first = override_of(testvm1_);
+  EXPECT_EQ(1u, after_first.size()) << "the first session's stop touched the second's capture:\n"
+                                    << joined(after_first);
+  EXPECT_EQ(std::optional<std::string>("manual"), override_after_first)
+      << "the first session to end put the override back while the second still captures";
+  // DRS would now move testvm1 away from under the second session.
+  auto moves = json::parse(lab->post("/drs"));
+  bool moved = false;
+  for (const auto& m : moves) moved |= m.value("vm", "") == "testvm1";
+  std::this_thread::sleep_for(3s);
+  EXPECT_TRUE(b->running());
+  EXPECT_EQ(0, b->stop(SIGINT)) << short_log(b->log());
+
+  auto ra = load_outcome(oa), rb = load_outcome(ob);
+  auto ca = coverage(ra, truth_frames_on("testvm1", ra.start, ra.end));
+  auto cb = coverage(rb, truth_frames_on("testvm1", rb.start, rb.end));
+  EXPECT_TRUE(ca.lost.empty()) << "first: " << ca.text() << "\n" << lost_list(ca);
+  EXPECT_TRUE(cb.lost.empty()) << "second: " << cb.text() << "\n" << lost_list(cb);
+  const size_t b_after = rb.frames_of([&](const CapFrame& f) { return f.port_pin() && f.ts > first_stop + kEdge; });
+  EXPECT_GT(b_after, 0u) << "the second session captured nothing after the first ended";
+  EXPECT_TRUE(pktcaps_on_hosts(*lab).empty()) << joined(pktcaps_on_hosts(*lab));
+  EXPECT_EQ(std::nullopt, override_of(testvm1_)) << "override not back to none after both ended";
+  std::printf("[two-sessions] both ran; first: %zu frames (%s); second: %zu frames, %zu after the "
+              "first ended (%s); after the first ended: %zu pktcap-uw on hosts, override %s, a DRS "
+              "pass %s testvm1\n",
+              ra.frames.size(), ca.text().c_str(), rb.frames.size(), b_after, cb.text().c_str(),
+              after_first.size(), override_after_first.value_or("none").c_str(),
+              moved ? "MOVED" : "did not move");
+}
+
+// 9. A host's clock is 3 s behind: testvm1 moves from esx01 to esx02 (skewed) mid-session.
+//    The file stays in time order and every frame is in it.
+TEST_F(Fault, ClockSkewAcrossMigration) {
+  try {
+    lab->post("/settings?host=esx02&clock_skew=-3s");
+  } catch (const std::exception& e) {
+    FAIL() << "the lab cannot skew esx02's clock yet: " << e.what();
+  }
+  struct Unskew {
+    ~Unskew() {
+      try {
+        lab->post("/settings?host=esx02&clock_skew=0s");
+      } catch (...) {
+      }
+    }
+  } unskew;
+  const std::string o = out("skew");
+  auto cap = start("skew", "testvm1");
+  ASSERT_TRUE(wait_capturing(*cap, o, &testvm1_));
+  std::this_thread::sleep_for(1s);
+  auto snap = snapshot(o);
+  const int64_t fault = now_ns();
+  lab->post("/vm/testvm1/migrate?to=esx02");
+  std::this_thread::sleep_for(6s);
+  EXPECT_EQ(0, cap->stop(SIGINT)) << short_log(cap->log());
+
+  auto res = load_outcome(o);
+  auto truth = truth_frames_on("testvm1", res.start, res.end);
+  // The product moves a skewed host's frames onto its own time line and says by how
+  // much in the manifest ("... corrected by +3.012345678 s"): each esx02 frame must be
+  // in the file at its true time - 3 s + that correction.
+  int64_t correction = 0;
+  for (const auto& note : res.events("corrected by")) {
+    auto at = note.find("corrected by ");
+    correction = std::llround(std::stod(note.substr(at + 13)) * 1e9);
+  }
+  EXPECT_NE(0, correction) << "no manifest note on esx02's clock";
+  const std::map<std::string, int64_t> skew{{"esx02", -3 * kSec + correction}};
+  auto cov = coverage(res, truth, skew);
+  common_checks(res, snap, "testvm1", fault, cov, std::nullopt, testvm1_.cluster, testvm1_.ref);
+  size_t inversions = 0;
+  int64_t worst = 0;
+  for (size_t i = 1; i < res.frames.size(); ++i) {
+    if (res.frames[i].ts < res.frames[i - 1].ts) {
+      ++inversions;
+      worst = std::max(worst, res.frames[i - 1].ts - res.frames[i].ts);
+    }
+  }
+  EXPECT_EQ(0u, inversions) << "frames out of time order (worst step back " << secs(worst) << " s)";
+  const size_t on1 = res.frames_of([](const CapFrame& f) { return f.host == "esx01"; });
+  const size_t on2 = res.frames_of([](const CapFrame& f) { return f.host == "esx02"; });
+  EXPECT_GT(on2, 0u);
+  // Where the esx02 frames landed: their written timestamps against the migration.
+  int64_t first2 = 0, last1 = 0;
+  for (const auto& f : res.frames) {
+    if (f.host == "esx02" && (first2 == 0 || f.ts < first2)) first2 = f.ts;
+    if (f.host == "esx01") last1 = std::max(last1, f.ts);
+  }
+  auto skew_notes = res.events("skew");
+  auto clock_notes = res.events("clock");
+  skew_notes.insert(skew_notes.end(), clock_notes.begin(), clock_notes.end());
+  std::printf("[clock-skew] esx02 3 s behind; frames on esx01 %zu, on esx02 %zu; first esx02 frame "
+              "written %.3f s %s the last esx01 one; %zu steps back in time order (worst %.3f s); "
+              "late frames %lld; manifest notes on skew: %s; %s\n",
+              on1, on2, secs(std::llabs(last1 - first2)), first2 < last1 ? "BEFORE" : "after",
+              inversions, secs(worst),
+              static_cast<long long>(res.has_manifest() ? res.manifest["counts"].value("late_frames", 0) : -1),
+              skew_notes.empty() ? "none" : joined(skew_notes, "; ").c_str(), cov.text().c_str());
+}
+
+}  // namespace
+}  // namespace vmc::itest

@@ -40,6 +40,17 @@ struct Chan {
   std::atomic<int64_t> pid{0};
 };
 
+// Closes and frees the channel. libssh keeps a freed channel until the remote's close
+// arrives and may still call its callbacks then (an exit-status after our kill): they
+// point into the Chan, which may be gone by then, so they are removed first.
+void release_channel(Chan& c, bool close_first) {
+  if (!c.ch) return;
+  ssh_remove_channel_callbacks(c.ch, &c.cbs);
+  if (close_first) ssh_channel_close(c.ch);
+  ssh_channel_free(c.ch);
+  c.ch = nullptr;
+}
+
 void on_exit_status(ssh_session, ssh_channel, int status, void* userdata) {
   static_cast<Chan*>(userdata)->exit_status = status;
 }
@@ -236,10 +247,7 @@ struct SshConnection::Impl {
   void drop_locked(const std::string& why, std::vector<Event>& events) {
     last_error = why;
     for (auto& c : chans) {
-      if (c->ch) {
-        ssh_channel_free(c->ch);
-        c->ch = nullptr;
-      }
+      release_channel(*c, /*close_first=*/false);
       Event e{c, Event::Exit, {}, {}};
       e.exit.connection_lost = true;
       e.exit.detail = opts.host + ": SSH connection lost: " + why;
@@ -347,11 +355,7 @@ struct SshConnection::Impl {
         gone = true;
       }
       if (gone) {
-        if (c->ch) {
-          ssh_channel_close(c->ch);
-          ssh_channel_free(c->ch);
-          c->ch = nullptr;
-        }
+        release_channel(*c, /*close_first=*/true);
         it = chans.erase(it);
       } else {
         ++it;
@@ -425,6 +429,7 @@ struct SshConnection::Impl {
         ssh_set_channel_callbacks(ch, &c->cbs);
         if (ssh_channel_request_exec(ch, command.c_str()) != SSH_OK) {
           std::string err = ssh_get_error(session);
+          ssh_remove_channel_callbacks(ch, &c->cbs);
           ssh_channel_free(ch);
           result = Error("ssh.exec", opts.host + ": the host refused to run a command: " + err);
         } else {
@@ -451,11 +456,7 @@ struct SshConnection::Impl {
       c->user_closed = true;
     }
     std::lock_guard<std::mutex> g(mu);
-    if (c->ch) {
-      ssh_channel_close(c->ch);
-      ssh_channel_free(c->ch);
-      c->ch = nullptr;
-    }
+    release_channel(*c, /*close_first=*/true);
     chans.remove(c);
   }
 };
@@ -501,11 +502,7 @@ SshConnection::~SshConnection() {
   {
     std::lock_guard<std::mutex> g(impl_->mu);
     for (auto& c : impl_->chans) {
-      if (c->ch) {
-        ssh_channel_close(c->ch);
-        ssh_channel_free(c->ch);
-        c->ch = nullptr;
-      }
+      release_channel(*c, /*close_first=*/true);
       Event e{c, Event::Exit, {}, {}};
       e.exit.detail = impl_->opts.host + ": connection closed by vm-capture";
       events.push_back(std::move(e));

@@ -82,7 +82,10 @@ std::string manifest_path_for(const std::string& output) {
 Status write_manifest(const std::string& path, const Manifest& m) {
   auto f = AtomicFile::create(path);
   if (!f) return f.error();
-  const std::string text = to_json(m).dump(2) + "\n";
+  // Names and messages come from vCenter and the hosts: bytes that are not UTF-8 are
+  // written as U+FFFD instead of making the dump throw (and the manifest be lost).
+  const std::string text =
+      to_json(m).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   FdSink sink(f->fd(), path);
   if (auto s = sink.write(std::span(reinterpret_cast<const uint8_t*>(text.data()), text.size())); !s)
     return s;

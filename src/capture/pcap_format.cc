@@ -40,8 +40,8 @@ Result<PcapHeader> parse_pcap_header(std::span<const uint8_t, kPcapHeaderSize> b
     h.nanos = true;
   } else if (magic == 0x0a0d0d0a) {
     return Error("capture.format",
-                 source + ": is pcapng, not pcap; a stream must be classic pcap "
-                          "(pktcap-uw -o - without --ng)");
+                 source + ": is pcapng, not pcap (block type 0x0a0d0d0a at byte offset 0); a "
+                          "stream must be classic pcap (pktcap-uw -o - without --ng)");
   } else {
     return Error("capture.format",
                  fmt::format("{}: not a pcap stream at byte offset 0 (magic 0x{:08x}); "

@@ -1,5 +1,6 @@
 #include "host/esxcli_records.h"
 
+#include <cstdio>
 #include <set>
 
 #include "host/text.h"
@@ -301,6 +302,7 @@ Result<std::vector<Record>> parse_xml(std::string_view text) {
   std::string field;
   bool in_field = false;
   std::vector<std::string> values;
+  std::vector<std::string_view> open;  // names of the elements open at this point
   size_t i = 0;
   auto err = [&](const std::string& what) {
     size_t line = 1;
@@ -324,6 +326,18 @@ Result<std::vector<Record>> parse_xml(std::string_view text) {
     bool closing = tag[0] == '/';
     bool self_closing = tag.back() == '/';
     std::string_view name = tag_name(closing ? tag.substr(1) : tag);
+    // Every end tag must close the element that is open: a mismatch means the output
+    // is damaged, and its values cannot be trusted to belong to the fields around them.
+    if (closing) {
+      if (open.empty()) return err("</" + std::string(name) + "> closes nothing");
+      if (open.back() != name) {
+        return err("</" + std::string(name) + "> does not close <" + std::string(open.back()) +
+                   ">; the document is not well-formed");
+      }
+      open.pop_back();
+    } else if (!self_closing) {
+      open.push_back(name);
+    }
     if (name == "structure") {
       if (closing) {
         if (depth == 0) return err("</structure> without <structure>");
@@ -392,6 +406,26 @@ EsxcliFormat detect_esxcli_format(std::string_view text) {
 }
 
 Result<std::vector<Record>> parse_esxcli_records(std::string_view text, EsxcliFormat format) {
+  // esxcli prints UTF-8 (VM names included); other bytes mean binary data or another
+  // command's output, whose fields must not be taken for port ids or names.
+  if (size_t bad = first_invalid_utf8(text); bad != std::string_view::npos) {
+    size_t line_no = 1, start = 0;
+    for (size_t i = 0; i < bad; ++i) {
+      if (text[i] == '\n') {
+        ++line_no;
+        start = i + 1;
+      }
+    }
+    size_t end = text.find('\n', bad);
+    std::string_view line = text.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
+    char hex[8];
+    std::snprintf(hex, sizeof hex, "0x%02x", static_cast<unsigned char>(text[bad]));
+    return Error("esxcli.parse", "esxcli output, line " + std::to_string(line_no) + " " +
+                                     excerpt(line) + ": byte " + hex + " at column " +
+                                     std::to_string(bad - start + 1) +
+                                     " is not UTF-8; esxcli prints UTF-8 text (is this the "
+                                     "output of esxcli?)");
+  }
   if (format == EsxcliFormat::Auto) format = detect_esxcli_format(text);
   switch (format) {
     case EsxcliFormat::Table: return parse_table(split_lines(text));

@@ -124,14 +124,69 @@ std::string field_key(std::string_view name) {
   return out;
 }
 
+size_t utf8_sequence_length(std::string_view s, size_t i) {
+  const auto c = static_cast<unsigned char>(s[i]);
+  if (c < 0x80) return 1;
+  size_t n = 0;
+  unsigned char lo = 0x80, hi = 0xbf;  // allowed range of the second byte
+  if (c >= 0xc2 && c <= 0xdf) {
+    n = 1;
+  } else if (c == 0xe0) {
+    n = 2;
+    lo = 0xa0;
+  } else if (c == 0xed) {
+    n = 2;
+    hi = 0x9f;
+  } else if (c >= 0xe1 && c <= 0xef) {
+    n = 2;
+  } else if (c == 0xf0) {
+    n = 3;
+    lo = 0x90;
+  } else if (c >= 0xf1 && c <= 0xf3) {
+    n = 3;
+  } else if (c == 0xf4) {
+    n = 3;
+    hi = 0x8f;
+  } else {
+    return 0;
+  }
+  if (i + n >= s.size()) return 0;
+  for (size_t k = 1; k <= n; ++k) {
+    const auto d = static_cast<unsigned char>(s[i + k]);
+    if (d < (k == 1 ? lo : 0x80) || d > (k == 1 ? hi : 0xbf)) return 0;
+  }
+  return n + 1;
+}
+
+size_t first_invalid_utf8(std::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    const size_t n = utf8_sequence_length(s, i);
+    if (n == 0) return i;
+    i += n;
+  }
+  return std::string_view::npos;
+}
+
 std::string excerpt(std::string_view s) {
   std::string out = "\"";
-  size_t n = s.size() < 80 ? s.size() : 80;
-  for (size_t i = 0; i < n; ++i) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    out += (c < 0x20 || c == 0x7f) ? '?' : static_cast<char>(c);
+  size_t i = 0;
+  while (i < s.size() && i < 80) {
+    const size_t n = utf8_sequence_length(s, i);
+    if (n == 0) {
+      out += '?';
+      ++i;
+    } else if (i + n > 80) {
+      break;  // the character would cross the 80-byte cut
+    } else if (n == 1) {
+      const auto c = static_cast<unsigned char>(s[i]);
+      out += (c < 0x20 || c == 0x7f) ? '?' : static_cast<char>(c);
+      ++i;
+    } else {
+      out.append(s.substr(i, n));
+      i += n;
+    }
   }
-  if (s.size() > 80) out += "...";
+  if (i < s.size()) out += "...";
   out += '"';
   return out;
 }

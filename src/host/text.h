@@ -34,7 +34,16 @@ std::optional<std::string> normalize_mac(std::string_view s);
 std::string field_key(std::string_view name);
 
 /// Quotes a piece of untrusted text for an error message: at most 80 bytes, control
-/// bytes shown as '?'.
+/// bytes and bytes that are not UTF-8 shown as '?' (so the message is always valid
+/// UTF-8, and a cut never splits a character).
 std::string excerpt(std::string_view s);
+
+/// Length of the valid UTF-8 sequence starting at `s[i]` (1 for ASCII), or 0 when the
+/// byte there does not start one (stray continuation byte, overlong form, surrogate,
+/// beyond U+10FFFF, or a sequence cut short).
+size_t utf8_sequence_length(std::string_view s, size_t i);
+
+/// Offset of the first byte that is not part of valid UTF-8, or npos.
+size_t first_invalid_utf8(std::string_view s);
 
 }  // namespace vmc::host

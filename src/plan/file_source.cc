@@ -4,7 +4,6 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
-#include <sstream>
 #include <system_error>
 
 namespace vmc::plan {
@@ -29,9 +28,11 @@ Result<std::string> DiskFiles::read(const std::filesystem::path& path) const {
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) return Error("plan.file", "cannot read " + path.string() + ": " + std::strerror(errno));
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  std::string text = ss.str();
+  // Read at most one byte more than allowed: a device or pipe that never ends
+  // (/dev/zero, /dev/urandom) must not be read into memory without bound.
+  std::string text(kMaxFile + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<size_t>(in.gcount()));
   if (text.size() > kMaxFile) {
     return Error("plan.file", path.string() + " is larger than 1 MiB; plans and policies are limited to 1 MiB");
   }

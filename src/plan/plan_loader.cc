@@ -727,14 +727,16 @@ void apply_policy_impl(model::SessionSpec& spec, const std::string& name_or_path
       std::sort(available.begin(), available.end());
       available.erase(std::unique(available.begin(), available.end()), available.end());
       std::string msg = "policy '" + name + "' not found";
-      if (auto s = closest(name, available)) msg += "; did you mean '" + *s + "'?";
+      const auto suggestion = closest(name, available);
+      if (suggestion) msg += "; did you mean '" + *suggestion + "'?";
       if (available.empty()) {
         std::string dirs;
         for (const auto& d : options.policy_dirs) dirs += (dirs.empty() ? "" : ", ") + d.string();
         msg += "; no policies found in " + (dirs.empty() ? std::string("(no policy directories)") : dirs) +
                " (set VMC_POLICY_PATH, or give a path to a .yaml file)";
       } else {
-        msg += " available: " + join_alternatives(available) + " (or give a path to a .yaml file)";
+        msg += std::string(suggestion ? " " : "; ") + "available: " + join_alternatives(available) +
+               " (or give a path to a .yaml file)";
       }
       diags.add(where, "plan.policy-not-found", msg);
       return;

@@ -3,6 +3,7 @@
 #include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/eventhandler.h>
 
+#include <cstdio>
 #include <sstream>
 #include <vector>
 
@@ -32,9 +33,82 @@ class DocumentCounter : public YAML::EventHandler {
   void OnMapEnd() override {}
 };
 
+// Offset of the first byte that is NUL or not part of a valid UTF-8 sequence (no
+// overlong forms, surrogates or code points above U+10FFFF), or npos.
+size_t first_bad_byte(std::string_view t) {
+  size_t i = 0;
+  while (i < t.size()) {
+    const auto c = static_cast<unsigned char>(t[i]);
+    if (c == 0) return i;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t n = 0;                        // continuation bytes
+    unsigned char lo = 0x80, hi = 0xbf;  // allowed range of the first of them
+    if (c >= 0xc2 && c <= 0xdf) {
+      n = 1;
+    } else if (c == 0xe0) {
+      n = 2;
+      lo = 0xa0;
+    } else if (c == 0xed) {
+      n = 2;
+      hi = 0x9f;
+    } else if (c >= 0xe1 && c <= 0xef) {
+      n = 2;
+    } else if (c == 0xf0) {
+      n = 3;
+      lo = 0x90;
+    } else if (c >= 0xf1 && c <= 0xf3) {
+      n = 3;
+    } else if (c == 0xf4) {
+      n = 3;
+      hi = 0x8f;
+    } else {
+      return i;
+    }
+    if (i + n >= t.size()) return i;  // a sequence cut short by the end of the text
+    for (size_t k = 1; k <= n; ++k) {
+      const auto d = static_cast<unsigned char>(t[i + k]);
+      if (d < (k == 1 ? lo : 0x80) || d > (k == 1 ? hi : 0xbf)) return i;
+    }
+    i += n + 1;
+  }
+  return std::string_view::npos;
+}
+
+// A plan is UTF-8 text (as YAML requires); a NUL or a byte that is not UTF-8 means a
+// binary file or another encoding, which yaml-cpp would report as a puzzling syntax error
+// or pass through into VM names.
+bool check_encoding(std::string_view text, const std::string& file, Diagnostics& diags) {
+  const size_t bad = first_bad_byte(text);
+  if (bad == std::string_view::npos) return true;
+  int line = 1, column = 1;
+  for (size_t i = 0; i < bad; ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      column = 1;
+    } else {
+      ++column;
+    }
+  }
+  char hex[8];
+  std::snprintf(hex, sizeof hex, "0x%02x", static_cast<unsigned char>(text[bad]));
+  if (text[bad] == '\0') {
+    diags.add(Location{file, line, column}, "plan.encoding",
+              "the file holds a NUL byte: it is binary data, not a YAML text file");
+  } else {
+    diags.add(Location{file, line, column}, "plan.encoding",
+              std::string("byte ") + hex +
+                  " is not UTF-8: plans and policies must be UTF-8 text (save the file as UTF-8)");
+  }
+  return false;
+}
+
 }  // namespace
 
 std::optional<YAML::Node> parse_one_document(std::string_view text, const std::string& file, Diagnostics& diags) {
+  if (!check_encoding(text, file, diags)) return std::nullopt;
   try {
     std::istringstream in{std::string(text)};
     YAML::Parser parser(in);

@@ -43,7 +43,8 @@ Result<std::string> normalize_url(const std::string& in, std::string& user,
     for (char& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     url = url.substr(sep + 3);
     if (scheme != "https" && scheme != "http") {
-      return Error("vsphere.url", "vCenter URL '" + in + "' has scheme '" + scheme +
+      // The URL may carry user:password@: quote only the scheme, never the rest.
+      return Error("vsphere.url", "vCenter URL '" + scheme + "://...' has scheme '" + scheme +
                                       "': use https:// (or http:// for a simulator)");
     }
   }

@@ -142,6 +142,29 @@ std::string soap_text(struct soap* s) {
   return text;
 }
 
+// Error messages carry text from the server (fault strings, HTTP reasons). Make it one
+// readable line: no control bytes (a hostile server must not drive the terminal the log
+// goes to) and at most kMaxErrorText bytes, cut at a character boundary.
+constexpr size_t kMaxErrorText = 1000;
+
+Error readable(Error e) {
+  std::string& m = e.message;
+  for (char& c : m) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u == '\n' || u == '\r' || u == '\t') {
+      c = ' ';
+    } else if (u < 0x20 || u == 0x7f) {
+      c = '?';
+    }
+  }
+  if (m.size() > kMaxErrorText) {
+    size_t cut = kMaxErrorText;
+    while (cut > 0 && (static_cast<unsigned char>(m[cut]) & 0xc0) == 0x80) --cut;
+    m = m.substr(0, cut) + "... (" + std::to_string(m.size()) + " bytes)";
+  }
+  return e;
+}
+
 std::string server_of(const std::string& endpoint) {
   auto scheme = endpoint.find("://");
   size_t start = scheme == std::string::npos ? 0 : scheme + 3;
@@ -165,6 +188,7 @@ SoapBinding::SoapBinding(std::string endpoint, HttpWire* wire) : endpoint_(std::
   soap_->connect_timeout = 15;
   soap_->recv_timeout = 60;
   soap_->send_timeout = 60;
+  soap_->recv_maxlength = kMaxReplyBytes;
   if (wire) {
     wire_state_ = new WireState;
     wire_state_->wire = wire;
@@ -267,7 +291,7 @@ void SoapBinding::note_header(const char* key, const char* value) {
 
 Status SoapBinding::after_call(const char* operation, int rc) {
   if (rc == SOAP_OK) return {};
-  Error e = error_from_soap(operation, rc);
+  Error e = readable(error_from_soap(operation, rc));
   soap_closesock(soap_);
   return e;
 }
@@ -301,6 +325,13 @@ Error SoapBinding::error_from_soap(const char* operation, int rc) {
     return Error(type, message);
   }
   std::string text = soap_text(soap_);
+  if (rc == SOAP_EOF && soap_->recv_maxlength > 0 && soap_->count > soap_->recv_maxlength) {
+    return Error("vsphere.too-large",
+                 op + ": the reply from " + server + " is larger than " +
+                     std::to_string(soap_->recv_maxlength >> 20) +
+                     " MiB and was refused after that much (a vCenter reply is far smaller: "
+                     "is the URL a vSphere /sdk endpoint, and is nothing in between?)");
+  }
   switch (rc) {
     case SOAP_SSL_ERROR:
       return Error("vsphere.tls",
@@ -309,8 +340,11 @@ Error SoapBinding::error_from_soap(const char* operation, int rc) {
                        "pass the CA with --ca-file (GOVC_TLS_CA_CERTS) or pin it with "
                        "--thumbprint; --insecure turns verification off");
     case SOAP_TCP_ERROR:
-    case SOAP_EOF:
       return Error("vsphere.connect", op + ": cannot talk to " + server + ": " + text);
+    case SOAP_EOF:
+      return Error("vsphere.connect", op + ": the reply from " + server +
+                                          " ended before it was complete (connection closed, "
+                                          "timed out, or a truncated message): " + text);
     case SOAP_TAG_MISMATCH:
     case SOAP_TYPE:
     case SOAP_SYNTAX_ERROR:
@@ -343,7 +377,7 @@ Result<std::string> SoapBinding::http_get(const std::string& path) {
   int rc = soap_GET(soap_, url.c_str(), nullptr);  // sends the request
   if (rc == SOAP_OK) rc = soap_begin_recv(soap_);  // reads the status line and headers
   if (rc != SOAP_OK) {
-    Error e = error_from_soap(("GET " + path).c_str(), rc);
+    Error e = readable(error_from_soap(("GET " + path).c_str(), rc));
     soap_closesock(soap_);
     return e;
   }
@@ -351,7 +385,8 @@ Result<std::string> SoapBinding::http_get(const std::string& path) {
   char* body = soap_http_get_body(soap_, &len);
   rc = soap_end_recv(soap_);
   if (!body || rc != SOAP_OK) {
-    Error e = error_from_soap(("GET " + path).c_str(), soap_->error ? soap_->error : SOAP_EOF);
+    Error e = readable(
+        error_from_soap(("GET " + path).c_str(), soap_->error ? soap_->error : SOAP_EOF));
     soap_closesock(soap_);
     return e;
   }

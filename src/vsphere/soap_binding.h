@@ -12,6 +12,12 @@
 
 namespace vmc::vsphere {
 
+/// The largest reply accepted from vCenter (headers and body). A larger one is refused
+/// with "vsphere.too-large" as soon as the limit is passed, so a broken or hostile server
+/// cannot make the client parse gigabytes (the parsed objects take several times the
+/// XML's size). Legitimate replies are far smaller: results come in pages.
+inline constexpr unsigned long long kMaxReplyBytes = 64ULL << 20;
+
 struct TlsOptions {
   std::string ca_file;     // PEM file of trusted CAs; empty = the system's default store
   bool insecure = false;   // no certificate verification at all

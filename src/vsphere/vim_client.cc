@@ -153,6 +153,10 @@ Result<std::vector<vim25__ObjectContent*>> VimClient::retrieve(const model::MoRe
   req._USCOREthis = mo(collector);
   req.specSet.push_back(filter_spec(q));
   req.options = soap_new_vim25__RetrieveOptions(soap());
+  // Pages of at most kRetrievePageObjects objects (the loop below follows the tokens),
+  // so that a large inventory stays well under the binding's reply size limit.
+  req.options->maxObjects = soap_new_int(soap());
+  *req.options->maxObjects = kRetrievePageObjects;
   if (auto st = b_.call("RetrievePropertiesEx", soap_call___vim25__RetrievePropertiesEx, req, resp);
       !st) {
     return st.error();

@@ -33,6 +33,10 @@ struct EventQuery {
   std::vector<std::string> types;
 };
 
+/// RetrieveOptions.maxObjects of every RetrievePropertiesEx: the server returns at most
+/// this many objects per page (see kMaxReplyBytes).
+inline constexpr int kRetrievePageObjects = 1000;
+
 class VimClient {
  public:
   explicit VimClient(SoapBinding& binding) : b_(binding) {}

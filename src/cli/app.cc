@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "cli/app_base.h"
+#include "capture/rotating_writer.h"
 #include "cli/cmd_merge.h"
 #include "cli/cmd_plan.h"
 #include "plan/plan_loader.h"
@@ -17,20 +19,53 @@ namespace {
 void add_global_options(CLI::App& app, session::GlobalOptions& g) {
   auto* vc = "vCenter (defaults from GOVC_URL, GOVC_USERNAME, GOVC_PASSWORD, GOVC_INSECURE, "
              "GOVC_TLS_CA_CERTS)";
-  app.add_option("--vcenter", g.vcenter.url, "vCenter URL or host name")->group(vc);
+  app.add_option("--vcenter", g.vcenter.url, "vCenter URL or host name")
+      ->group(vc)
+      ->check(
+          [](const std::string& url) -> std::string {
+            // user:password@ in a flag would put the password where ps and the shell
+            // history show it; GOVC_URL may carry it (the environment is private).
+            auto start = url.find("://");
+            start = start == std::string::npos ? 0 : start + 3;
+            const std::string authority = url.substr(start, url.find('/', start) - start);
+            const auto at = authority.rfind('@');
+            if (at != std::string::npos && authority.substr(0, at).find(':') != std::string::npos) {
+              return "the URL carries a password (user:password@host); a password is never "
+                     "taken from the command line, where ps and the shell history show it: set "
+                     "GOVC_PASSWORD or use --credential-file";
+            }
+            return "";
+          },
+          "URL without a password");
   app.add_option("--user", g.vcenter.user, "vCenter user name")->group(vc);
   app.add_option("--ca-file", g.vcenter.ca_file, "PEM file of CAs that sign vCenter's certificate")
       ->group(vc);
-  app.add_option("--thumbprint", g.vcenter.thumbprint,
-                 "pin vCenter's certificate by its SHA-256 fingerprint")
-      ->group(vc);
+  auto* thumbprint = app.add_option("--thumbprint", g.vcenter.thumbprint,
+                                    "pin vCenter's certificate by its SHA-256 fingerprint")
+                         ->group(vc);
   app.add_flag("--insecure", g.vcenter.insecure,
                "do not verify vCenter's certificate (not recommended)")
-      ->group(vc);
+      ->group(vc)
+      ->excludes(thumbprint);
   app.add_option("--credential-file", g.credential_file,
                  "file holding the vCenter password (must be mode 0600); the password is "
                  "never taken from the command line")
       ->group(vc);
+  // A password is never taken from the command line. Flags that look like one are
+  // refused with that explanation (and their value is never repeated in the message).
+  for (const char* name : {"--password", "--vc-password", "--vcenter-password", "--ssh-password",
+                           "--pass", "--passwd"}) {
+    app.add_option_function<std::string>(
+           name,
+           [name](const std::string&) {
+             throw CLI::ValidationError(
+                 name, "a password is never taken from the command line, where ps and the "
+                       "shell history show it; for vCenter set GOVC_PASSWORD or use "
+                       "--credential-file FILE (mode 0600), for SSH set VMC_SSH_PASSWORD or use "
+                       "--identity KEY");
+           })
+        ->group("");
+  }
   auto* ssh = "ESXi SSH (defaults from VMC_SSH_CONFIG, VMC_SSH_KNOWN_HOSTS, VMC_SSH_USER, "
               "VMC_SSH_PASSWORD, VMC_SSH_IDENTITY)";
   app.add_option("--ssh-config", g.ssh.ssh_config, "ssh_config file (Host entries for ESXi hosts)")
@@ -58,22 +93,12 @@ plan::LoadOptions load_options() {
 }  // namespace
 
 int run(int argc, char** argv) {
-  CLI::App app{"vm-capture: capture a VM's traffic on ESXi with pktcap-uw, and keep capturing "
-               "it across resets, power cycles, HA restarts and vMotion"};
-  app.set_version_flag("--version", std::string("capture ") + VMC_VERSION);
-  app.require_subcommand(1);
-  app.footer(
-      "Examples:\n"
-      "  capture vm testvm1 -w boot.pcapng --boots 3\n"
-      "  capture vm testvm1 -w - | wireshark -k -i -\n"
-      "  capture vm testvm1 --dry-run\n"
-      "  capture plan run examples/dhcp-boot-testvm1.yaml\n"
-      "  capture status; capture cleanup");
+  CLI::App app;
+  configure_top_level(app);
 
   session::GlobalOptions g;
   g.ssh = session::SshSettings::from_env();  // flags given override these
   add_global_options(app, g);
-  app.fallthrough();  // global options also after the subcommand: `capture vm x --json`
   int exit_code = 0;
   // Callbacks run during parse: logging is set up first (options are parsed by then).
   app.parse_complete_callback([&] { session::setup_logging(g); });
@@ -113,6 +138,16 @@ int run(int argc, char** argv) {
       exit_code = session::kExitUsage;
       return;
     }
+    // An output that cannot be written is found before vCenter is contacted and
+    // anything (a DRS override, a capture) is changed.
+    const std::string& out = r.spec->output.path;
+    if (!dry && !out.empty() && out != "-") {
+      if (auto st = capture::check_output_writable(out); !st) {
+        std::fprintf(stderr, "-w: %s\n", st.error().message.c_str());
+        exit_code = session::kExitUsage;
+        return;
+      }
+    }
     exit_code = dry ? session::dry_run(*r.spec, g) : session::run_session(*r.spec, g);
   });
 
@@ -131,7 +166,9 @@ int run(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // --help and --version exit 0; every command-line error is a usage error (2).
+    const int rc = app.exit(e);
+    return rc == 0 ? 0 : session::kExitUsage;
   }
   return exit_code;
 }

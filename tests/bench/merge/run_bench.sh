@@ -17,8 +17,8 @@
 # disk-bound), FILES (4), FRAMES (2000000), RUNS (3), TSHARK (full | sample | off;
 # sample checks the first 200000 frames), KEEP=1 keeps the outputs, CHECK_SPEED=0 only
 # checks that the outputs are equal (for ctest: no timed assertions), MERGE (command
-# used for our side; default BUILD_DIR/capture merge if that binary has the merge
-# command, else the bench driver built from the same cmd_merge.cc).
+# used for our side; default BUILD_DIR/capture merge: the real executable, which runs
+# merge without loading its commands module).
 set -euo pipefail
 
 BUILD=${1:-$(cd "$(dirname "$0")/../../.." && pwd)/build}
@@ -29,14 +29,9 @@ RUNS=${RUNS:-3}
 TSHARK=${TSHARK:-full}
 GEN=$BUILD/tests/bench/merge/vmc_bench_merge_gen
 CMP=$BUILD/tests/bench/merge/vmc_bench_merge_compare
-if [[ -z "${MERGE:-}" ]]; then
-  if [[ -x $BUILD/capture ]] && "$BUILD/capture" merge --help >/dev/null 2>&1; then
-    MERGE="$BUILD/capture merge"
-  else
-    MERGE="$BUILD/tests/bench/merge/vmc_bench_merge_driver merge"
-  fi
-fi
-for tool in "$GEN" "$CMP" /usr/bin/time mergecap; do
+MERGE=${MERGE:-$BUILD/capture merge}
+read -ra merge_cmd <<<"$MERGE"
+for tool in "$GEN" "$CMP" "${merge_cmd[0]}" /usr/bin/time mergecap; do
   command -v "$tool" >/dev/null || { echo "missing $tool (build the bench targets first)" >&2; exit 2; }
 done
 
@@ -70,9 +65,9 @@ rm -f "$DIR"/*.times
 for ((i = 1; i <= RUNS; i++)); do
   if ((i % 2)); then
     run mergecap "$DIR/theirs.pcapng" mergecap -w "$DIR/theirs.pcapng" "${inputs[@]}"
-    run capture "$DIR/ours.pcapng" $MERGE "${inputs[@]}" -w "$DIR/ours.pcapng"
+    run capture "$DIR/ours.pcapng" "${merge_cmd[@]}" "${inputs[@]}" -w "$DIR/ours.pcapng"
   else
-    run capture "$DIR/ours.pcapng" $MERGE "${inputs[@]}" -w "$DIR/ours.pcapng"
+    run capture "$DIR/ours.pcapng" "${merge_cmd[@]}" "${inputs[@]}" -w "$DIR/ours.pcapng"
     run mergecap "$DIR/theirs.pcapng" mergecap -w "$DIR/theirs.pcapng" "${inputs[@]}"
   fi
   echo "run $i: capture merge $(tail -1 "$DIR/capture.times")  mergecap $(tail -1 "$DIR/mergecap.times")  (wall cpu user rss_kb)"

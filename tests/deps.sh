@@ -11,8 +11,9 @@ packages=(
   libssh-dev libcli11-dev nlohmann-json3-dev zlib1g-dev
   # tests
   libgtest-dev libgmock-dev tshark openssh-client time python3 curl
-  # fuzzing (libFuzzer, sanitizers)
-  clang libclang-rt-14-dev
+  # sanitizers and fuzzing (clang's libFuzzer, ASan/UBSan/TSan runtimes, the symbolizer
+  # for their reports; PyYAML turns ../shared's recorded replies into fuzz seeds)
+  clang libclang-rt-14-dev llvm python3-yaml
   # the lab (Go, govmomi simulator, x/crypto/ssh)
   golang-go golang-github-vmware-govmomi-dev golang-golang-x-crypto-dev
 )

@@ -1,18 +1,75 @@
 #!/usr/bin/env bash
 # The test command (README, .ci/run): installs what is missing, builds, and runs every
-# test: unit tests, SOAP conformance against ../shared recordings, the lab's own Go tests
-# and the integration tests against the lab. All of them are ctest tests, so the last
-# lines printed are ctest's summary.
+# test, in stages:
+#   deps      tests/deps.sh
+#   build     the main build (RelWithDebInfo, every target)
+#   test      ctest: unit tests, SOAP conformance against ../shared recordings, the lab's
+#             own Go tests, CLI checks and the integration tests against the lab
+#   sanitize  unit tests under ASan+UBSan, and those of the threaded modules under TSan
+#             (tests/ci/sanitize.sh)
+#   fuzz      every libFuzzer target for VMC_FUZZ_SECONDS each (tests/ci/fuzz.sh)
+# A failing stage does not stop the later ones (except deps); the run fails at the end,
+# naming every failed stage. The last lines printed are the stages' times and results.
 #
-#   tests/run.sh              everything
-#   VMC_BUILD_DIR=dir         build directory (default: build)
-#   VMC_CTEST_ARGS="-L unit"  extra ctest arguments (e.g. a label)
-set -euo pipefail
+#   tests/run.sh                deps, build and test (what CI runs today)
+#   VMC_FULL=1 tests/run.sh     also the sanitize and fuzz stages
+#   VMC_BUILD_DIR=dir           main build directory (default: build)
+#   VMC_CTEST_ARGS="-L unit"    extra ctest arguments for the test stage (e.g. a label)
+#   VMC_FUZZ_SECONDS=20         seconds per fuzz target (the long run: tests/ci/fuzz.sh 600)
+#   VMC_JOBS=N                  parallel compile and test jobs (default: nproc)
+set -uo pipefail
 cd "$(dirname "$0")/.."
 
-tests/deps.sh
 build=${VMC_BUILD_DIR:-build}
-cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$build" -j"$(nproc)"
-# shellcheck disable=SC2086
-ctest --test-dir "$build" --output-on-failure -j"$(nproc)" ${VMC_CTEST_ARGS:-}
+jobs=${VMC_JOBS:-$(nproc)}
+export VMC_JOBS=$jobs
+results=()
+failed=()
+
+# stage NAME COMMAND...: runs one stage, timing it and recording its result.
+stage() {
+  local name=$1 t0=$SECONDS rc=0
+  shift
+  echo "=== stage $name: $*"
+  "$@" || rc=$?
+  local dt=$((SECONDS - t0))
+  if [ $rc -eq 0 ]; then
+    results+=("$(printf '%-9s %5d s  ok' "$name" "$dt")")
+  else
+    results+=("$(printf '%-9s %5d s  FAILED (exit %d)' "$name" "$dt" "$rc")")
+    failed+=("$name")
+    echo "=== stage $name FAILED (exit $rc)" >&2
+  fi
+  return $rc
+}
+
+main_build() {
+  cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null &&
+    cmake --build "$build" -j"$jobs"
+}
+
+main_tests() {
+  # shellcheck disable=SC2086
+  ctest --test-dir "$build" --output-on-failure -j"$jobs" ${VMC_CTEST_ARGS:-}
+}
+
+stage deps tests/deps.sh || { echo "tests/run.sh: stage deps failed; nothing else can run" >&2; exit 1; }
+if stage build main_build; then
+  stage test main_tests
+else
+  results+=("$(printf '%-9s %7s  skipped: the build failed' test -)")
+  failed+=(test)
+fi
+if [ "${VMC_FULL:-0}" = 1 ]; then
+  stage sanitize tests/ci/sanitize.sh
+  stage fuzz tests/ci/fuzz.sh "${VMC_FUZZ_SECONDS:-20}"
+fi
+
+echo
+echo "=== tests/run.sh: stages (total $SECONDS s)"
+printf '%s\n' "${results[@]}"
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "tests/run.sh: FAILED stage(s): ${failed[*]}" >&2
+  exit 1
+fi
+echo "tests/run.sh: all stages passed"

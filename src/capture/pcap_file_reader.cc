@@ -4,6 +4,7 @@
 #include <pcap/pcap.h>
 
 #include <cerrno>
+#include <limits>
 #include <cstring>
 
 namespace vmc::capture {
@@ -54,7 +55,18 @@ Result<bool> PcapFileReader::next(FrameView& out) {
   const u_char* data = nullptr;
   const int rc = pcap_next_ex(p_, &h, &data);
   if (rc == 1) {
-    out.ts_ns = int64_t{h->ts.tv_sec} * 1000000000 + int64_t{h->ts.tv_usec};
+    // pcapng timestamps are 64-bit units since 1970: a damaged block can carry one that
+    // nanoseconds in an int64 cannot hold (beyond the year 2262).
+    constexpr int64_t kMaxSec = std::numeric_limits<int64_t>::max() / 1000000000 - 1;
+    const int64_t sec = h->ts.tv_sec;
+    const int64_t frac = h->ts.tv_usec;
+    if (sec > kMaxSec || sec < -kMaxSec || frac < 0 || frac >= 1000000000)
+      return Error("capture.corrupt",
+                   fmt::format("{}: frame {} has timestamp {}.{:09} s, which is out of range "
+                               "(beyond the year 2262); the file is damaged; the {} frames "
+                               "before it were kept",
+                               name_, frames_ + 1, sec, frac, frames_));
+    out.ts_ns = sec * 1000000000 + frac;
     out.orig_len = h->len;
     out.data = std::span<const uint8_t>(data, h->caplen);
     ++frames_;

@@ -62,5 +62,38 @@ TEST(PcapFileReader, TruncatedFileKeepsFramesBeforeAndNamesTheOffset) {
   EXPECT_NE(n.error().message.find("after 4 good frames"), std::string::npos) << n.error().message;
 }
 
+// A pcapng interface may count in whole seconds (if_tsresol 0): a damaged timestamp
+// then names a time beyond what nanoseconds in an int64 hold (found by fuzzing).
+TEST(PcapFileReader, TimestampBeyondTheNanosecondRangeIsACorruptionError) {
+  auto le32 = [](std::vector<uint8_t>& b, uint32_t v) {
+    for (int i = 0; i < 4; ++i) b.push_back(static_cast<uint8_t>(v >> (8 * i)));
+  };
+  std::vector<uint8_t> b;
+  // Section header block: magic, version 1.0, section length unknown.
+  le32(b, 0x0A0D0D0A), le32(b, 28), le32(b, 0x1A2B3C4D), le32(b, 0x00000001);
+  le32(b, 0xFFFFFFFF), le32(b, 0xFFFFFFFF), le32(b, 28);
+  // Interface description block: Ethernet, if_tsresol = 0 (seconds), end of options.
+  le32(b, 1), le32(b, 32), le32(b, 1), le32(b, 0x0000FFFF);
+  le32(b, 0x00010009), le32(b, 0), le32(b, 0), le32(b, 32);
+  // Enhanced packet block, 4 bytes of data, at 2^50 s after 1970.
+  for (uint32_t hi : {0u, 0x40000u}) {
+    le32(b, 6), le32(b, 36), le32(b, 0), le32(b, hi), le32(b, 5), le32(b, 4), le32(b, 4);
+    le32(b, 0xDDCCBBAA), le32(b, 36);
+  }
+  testing::TempDir d;
+  testing::write_file(d.file("far.pcapng"), b);
+  auto r = PcapFileReader::open(d.file("far.pcapng"));
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  FrameView v;
+  auto first = (*r)->next(v);
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  EXPECT_EQ(v.ts_ns, 5'000'000'000);
+  auto second = (*r)->next(v);
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.error().code, "capture.corrupt");
+  EXPECT_NE(second.error().message.find("far.pcapng: frame 2 has timestamp"), std::string::npos)
+      << second.error().message;
+}
+
 }  // namespace
 }  // namespace vmc::capture

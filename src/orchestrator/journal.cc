@@ -90,6 +90,11 @@ std::optional<model::TimePoint> parse_time(const std::string& s) {
                   &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &ms, &z) != 8 ||
       z != 'Z')
     return std::nullopt;
+  // Field ranges, and years the clock's nanoseconds can hold (1970..2261).
+  if (tm.tm_year < 1970 || tm.tm_year > 2261 || tm.tm_mon < 1 || tm.tm_mon > 12 ||
+      tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour < 0 || tm.tm_hour > 23 || tm.tm_min < 0 ||
+      tm.tm_min > 59 || tm.tm_sec < 0 || tm.tm_sec > 60 || ms < 0 || ms > 999)
+    return std::nullopt;
   tm.tm_year -= 1900;
   tm.tm_mon -= 1;
   std::time_t secs = timegm(&tm);

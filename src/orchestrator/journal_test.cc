@@ -27,6 +27,11 @@ TEST(Journal, TimeRoundTripsWithMilliseconds) {
   EXPECT_EQ("2026-11-26T07:25:00.123Z", format_time(kT));
   EXPECT_FALSE(parse_time("2026-11-26 07:25:00"));
   EXPECT_FALSE(parse_time(""));
+  // Out of range fields, and years whose nanoseconds overflow (found by fuzzing).
+  EXPECT_FALSE(parse_time("9999-11-26T07:25:00.123Z"));
+  EXPECT_FALSE(parse_time("2026-13-26T07:25:00.123Z"));
+  EXPECT_FALSE(parse_time("2026-11-26T07:25:00.-12Z"));
+  EXPECT_TRUE(parse_time("2261-12-31T23:59:59.999Z"));
   EXPECT_EQ("20261126T072500Z-4242", make_session_id(kT, 4242));
 }
 

@@ -2,9 +2,12 @@
 #
 # One clang build serves both: -DVMC_FUZZ=ON instruments every object for libFuzzer
 # (coverage) and ASan+UBSan, so the unit test binaries of that build run under
-# ASan+UBSan and the fuzz targets link the same libraries. -O1 -g1 (line tables only)
-# keeps compile time low and stack traces readable; no NDEBUG, so asserts stay on.
-# Integration tests, lab and benchmarks (tests/) are not built: VMC_INTEGRATION=OFF.
+# ASan+UBSan and the fuzz targets link the same libraries. The TSan build is another.
+# For compile time on two cores, both build with -O0 -g1 (VMC_SAN_OPT; line tables keep
+# the reports' stack traces readable), test code gets no fuzzing coverage, and no
+# NDEBUG, so asserts stay on. Integration tests, lab and benchmarks (tests/) are not
+# built: VMC_INTEGRATION=OFF. A long fuzzing run may prefer optimised code:
+#   VMC_SAN_OPT=-O1 tests/ci/fuzz.sh 600   (rebuilds the sanitizer build with -O1)
 
 VMC_SAN_BUILD_DIR=${VMC_SAN_BUILD_DIR:-build-ci-asan}
 VMC_TSAN_BUILD_DIR=${VMC_TSAN_BUILD_DIR:-build-ci-tsan}
@@ -22,13 +25,17 @@ fi
 configure_clang() {
   local dir=$1
   shift
+  local opt="${VMC_SAN_OPT:--O0} -g1"
   CC=clang CXX=clang++ cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Debug \
-    -DCMAKE_C_FLAGS_DEBUG="-O1 -g1" -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g1" \
+    -DCMAKE_C_FLAGS_DEBUG="$opt" -DCMAKE_CXX_FLAGS_DEBUG="$opt" \
     -DVMC_INTEGRATION=OFF "$@" >/dev/null
 }
 
-configure_asan_fuzz() { configure_clang "$VMC_SAN_BUILD_DIR" -DVMC_FUZZ=ON -DVMC_TESTS=ON; }
-configure_tsan() { configure_clang "$VMC_TSAN_BUILD_DIR" -DVMC_TSAN=ON -DVMC_TESTS=ON; }
+configure_asan_fuzz() {
+  configure_clang "$VMC_SAN_BUILD_DIR" -DVMC_FUZZ=ON -DVMC_TESTS=ON \
+    -DVMC_TEST_CODE_FLAGS="-fno-sanitize=fuzzer-no-link"
+}
+configure_tsan() { configure_clang "$VMC_TSAN_BUILD_DIR" -DVMC_TSAN=ON -DVMC_TESTS=ON -DVMC_TEST_CODE_FLAGS=""; }
 
 # targets_matching DIR REGEX: the build targets of DIR whose name matches REGEX.
 targets_matching() {

@@ -24,10 +24,18 @@ struct ExecResult {
 
 /// How a started process ended.
 struct ProcessExit {
+  ProcessExit() = default;
+  ProcessExit(std::optional<int> st, std::string sig, bool lost, std::string text,
+              std::optional<std::chrono::system_clock::time_point> heard = std::nullopt)
+      : status(st), signal(std::move(sig)), connection_lost(lost), detail(std::move(text)),
+        last_heard(heard) {}
   std::optional<int> status;     // exit status when the host reported one
   std::string signal;            // "TERM", "KILL", ... when it died of a signal
   bool connection_lost = false;  // the SSH connection broke: its fate on the host is unknown
   std::string detail;            // human text for logs
+  /// connection_lost: when the host was last heard from (anything it sent, a keepalive
+  /// answer); what the process produced after that is lost.
+  std::optional<std::chrono::system_clock::time_point> last_heard;
 };
 
 /// Called from the connection's I/O thread (never concurrently for one process).

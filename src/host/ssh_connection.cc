@@ -96,18 +96,39 @@ struct SshConnection::Impl {
   Clock::time_point last_rx = Clock::now();
   Clock::time_point last_keepalive = Clock::now();
   std::string last_error;
+  std::string last_error_code;  // of the last failed reconnection attempt
+  bool reconnect_wanted = false;
 
   std::atomic<bool> stop{false};
   std::thread io;
 
   explicit Impl(const SshOptions& o) : opts(o), backoff(o.reconnect_initial, o.reconnect_max) {}
 
-  // ---- connecting (mu held) --------------------------------------------------------
+  // ---- connecting -------------------------------------------------------------------
+
+  /// Installs a session open_session made (mu held).
+  void install_locked(ssh_session s, std::string fp) {
+    session = s;
+    fingerprint = std::move(fp);
+    up = true;
+    last_rx = Clock::now();
+    last_keepalive = last_rx;
+  }
 
   Status connect_locked() {
+    std::string fp;
+    auto s = open_session(fp);
+    if (!s) return s.error();
+    install_locked(*s, std::move(fp));
+    return {};
+  }
+
+  /// A new connected, verified and authenticated session; reads only opts, so the I/O
+  /// thread can reconnect without holding mu. `fp` gets the host key's fingerprint.
+  Result<ssh_session> open_session(std::string& fp) {
     ssh_session s = ssh_new();
     if (!s) return Error("ssh.connect", opts.host + ": cannot allocate an SSH session");
-    auto fail = [&](Error e) -> Status {
+    auto fail = [&](Error e) -> Result<ssh_session> {
       ssh_disconnect(s);
       ssh_free(s);
       return e;
@@ -148,16 +169,39 @@ struct SshConnection::Impl {
                                            ". Check the address, port and that sshd runs on the host "
                                            "(ESXi: enable the SSH service)."));
     }
-    if (auto st = check_host_key(s, kh); !st) return fail(st.error());
+    if (auto st = check_host_key(s, kh, fp); !st) return fail(st.error());
     if (auto st = authenticate(s); !st) return fail(st.error());
-    session = s;
-    up = true;
-    last_rx = Clock::now();
-    last_keepalive = last_rx;
-    return {};
+    // Connected: no request may block longer than a stall (the I/O thread would hang).
+    long stall = static_cast<long>(opts.stall_timeout.count());
+    ssh_options_set(s, SSH_OPTIONS_TIMEOUT, &stall);
+    return s;
   }
 
-  Status check_host_key(ssh_session s, const std::string& kh) {
+  /// One reconnection attempt, made by the I/O thread once the connection was lost and
+  /// someone asked for it (ensure_connected); mu is not held while connecting, so
+  /// callers are told "reconnecting" at once instead of waiting for a dead host.
+  void reconnect_in_background() {
+    {
+      std::lock_guard<std::mutex> g(mu);
+      if (up || !reconnect_wanted || Clock::now() < next_attempt) return;
+    }
+    std::string fp;
+    auto s = open_session(fp);
+    std::lock_guard<std::mutex> g(mu);
+    if (!s) {
+      last_error = s.error().message;
+      last_error_code = s.error().code;
+      next_attempt = Clock::now() + backoff.next_delay();
+      return;
+    }
+    install_locked(*s, std::move(fp));
+    reconnect_wanted = false;
+    last_error_code.clear();
+    backoff.reset();
+    ++reconnects;
+  }
+
+  Status check_host_key(ssh_session s, const std::string& kh, std::string& fp) {
     ssh_key key = nullptr;
     if (ssh_get_server_publickey(s, &key) != SSH_OK) {
       return Error("ssh.hostkey", opts.host + ": the server sent no host key: " + ssh_get_error(s));
@@ -167,10 +211,10 @@ struct SshConnection::Impl {
     int rc = ssh_get_publickey_hash(key, SSH_PUBLICKEY_HASH_SHA256, &hash, &hlen);
     ssh_key_free(key);
     if (rc != SSH_OK) return Error("ssh.hostkey", opts.host + ": cannot hash the host key");
-    char* fp = ssh_get_fingerprint_hash(SSH_PUBLICKEY_HASH_SHA256, hash, hlen);
+    char* raw = ssh_get_fingerprint_hash(SSH_PUBLICKEY_HASH_SHA256, hash, hlen);
     ssh_clean_pubkey_hash(&hash);
-    fingerprint = fp ? fp : "";
-    ssh_string_free_char(fp);
+    fp = raw ? raw : "";
+    ssh_string_free_char(raw);
 
     switch (ssh_session_is_known_server(s)) {
       case SSH_KNOWN_HOSTS_OK:
@@ -178,21 +222,21 @@ struct SshConnection::Impl {
       case SSH_KNOWN_HOSTS_CHANGED:
       case SSH_KNOWN_HOSTS_OTHER:
         return Error("ssh.hostkey-changed",
-                     opts.host + ": the host key CHANGED (now " + fingerprint + ", not the key in " + kh +
+                     opts.host + ": the host key CHANGED (now " + fp + ", not the key in " + kh +
                          "). This can be a man-in-the-middle attack or a reinstalled host. Verify the "
-                         "fingerprint on the host's console, then remove the old line from " + kh + ".");
+                         "fp on the host's console, then remove the old line from " + kh + ".");
       case SSH_KNOWN_HOSTS_UNKNOWN:
       case SSH_KNOWN_HOSTS_NOT_FOUND:
         if (opts.host_key_policy == HostKeyPolicy::AcceptNew) {
           mkdir_parent(kh);
           if (ssh_session_update_known_hosts(s) != SSH_OK) {
-            return Error("ssh.hostkey", opts.host + ": cannot add the host key " + fingerprint +
+            return Error("ssh.hostkey", opts.host + ": cannot add the host key " + fp +
                                             " to " + kh + ": " + ssh_get_error(s));
           }
           return {};
         }
         return Error("ssh.hostkey-unknown",
-                     opts.host + ": host key " + fingerprint + " is not in " + kh +
+                     opts.host + ": host key " + fp + " is not in " + kh +
                          ". Compare it with the key on the host's console, then connect once with "
                          "host key policy accept-new (or `ssh " + opts.host + "`) to record it.");
       case SSH_KNOWN_HOSTS_ERROR:
@@ -246,10 +290,13 @@ struct SshConnection::Impl {
 
   void drop_locked(const std::string& why, std::vector<Event>& events) {
     last_error = why;
+    const auto heard = std::chrono::system_clock::now() -
+                       std::chrono::duration_cast<std::chrono::system_clock::duration>(Clock::now() - last_rx);
     for (auto& c : chans) {
       release_channel(*c, /*close_first=*/false);
       Event e{c, Event::Exit, {}, {}};
       e.exit.connection_lost = true;
+      e.exit.last_heard = heard;
       e.exit.detail = opts.host + ": SSH connection lost: " + why;
       events.push_back(std::move(e));
     }
@@ -368,11 +415,23 @@ struct SshConnection::Impl {
     auto now = Clock::now();
     if (up && now - last_rx > opts.keepalive_interval && now - last_keepalive > opts.keepalive_interval) {
       last_keepalive = now;
+      // libssh waits for the answer (up to stall_timeout): one that came back sooner
+      // is the host heard from.
       ssh_send_keepalive(session);
+      const auto after = Clock::now();
       if (!ssh_is_connected(session) || (ssh_get_status(session) & (SSH_CLOSED | SSH_CLOSED_ERROR))) {
         drop_locked(std::string("keepalive failed: ") + ssh_get_error(session), events);
         return true;
       }
+      if (after - now < opts.stall_timeout - std::chrono::milliseconds(200)) last_rx = after;
+      now = after;
+    }
+    if (up && now - last_rx > opts.stall_timeout) {
+      drop_locked("nothing heard from the host for " +
+                      std::to_string(std::chrono::duration_cast<std::chrono::seconds>(now - last_rx).count()) +
+                      " s (keepalives unanswered)",
+                  events);
+      return true;
     }
     return activity;
   }
@@ -389,6 +448,7 @@ struct SshConnection::Impl {
       }
       deliver(events);
       if (activity) continue;
+      if (fd < 0) reconnect_in_background();
       if (fd >= 0) {
         pollfd p{fd, POLLIN, 0};
         ::poll(&p, 1, 20);
@@ -417,7 +477,7 @@ struct SshConnection::Impl {
         // connection usable; no answer at all (libssh reports an empty error or a
         // timeout) means it is dead: drop it so the backoff reconnects.
         bool dead = !ssh_is_connected(session) || err.empty() || err.find("imeout") != std::string::npos;
-        if (err.empty()) err = "no answer within " + std::to_string(opts.connect_timeout.count()) + " s";
+        if (err.empty()) err = "no answer within " + std::to_string(opts.stall_timeout.count()) + " s";
         result = Error(dead ? "ssh.disconnected" : "ssh.channel",
                        opts.host + ": cannot open an SSH channel: " + err);
         if (dead) drop_locked(err, events);
@@ -538,21 +598,20 @@ std::string SshConnection::host_key_fingerprint() const {
 Status SshConnection::ensure_connected() {
   std::lock_guard<std::mutex> g(impl_->mu);
   if (impl_->up) return {};
-  auto now = Clock::now();
-  if (now < impl_->next_attempt) {
-    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(impl_->next_attempt - now).count();
-    return Error("ssh.disconnected", impl_->opts.host + ": SSH connection lost (" + impl_->last_error +
-                                         "); next reconnection attempt in " + std::to_string(ms) + " ms");
-  }
-  auto st = impl_->connect_locked();
-  if (!st) {
-    impl_->last_error = st.error().message;
-    impl_->next_attempt = Clock::now() + impl_->backoff.next_delay();
-    return st;
-  }
-  impl_->backoff.reset();
-  ++impl_->reconnects;
-  return {};
+  // The I/O thread reconnects; the caller is not held up by a host that is down.
+  impl_->reconnect_wanted = true;
+  const auto now = Clock::now();
+  const std::string when =
+      now < impl_->next_attempt
+          ? "next reconnection attempt in " +
+                std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(impl_->next_attempt - now).count()) +
+                " ms"
+          : "reconnecting";
+  // A refused host key or login does not go away by itself: keep its code.
+  const std::string& code = impl_->last_error_code;
+  const bool refusal = code.rfind("ssh.hostkey", 0) == 0 || code == "ssh.auth" || code == "ssh.config";
+  return Error(refusal ? code : "ssh.disconnected",
+               impl_->opts.host + ": SSH connection lost (" + impl_->last_error + "); " + when);
 }
 
 Result<ExecResult> SshConnection::run(const std::vector<std::string>& argv,

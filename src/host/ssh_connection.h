@@ -34,14 +34,18 @@ struct SshOptions {
   HostKeyPolicy host_key_policy = HostKeyPolicy::Strict;
   std::optional<std::string> password;  // tried after agent/key auth; never logged
   std::chrono::seconds connect_timeout{15};
-  /// A keepalive request is sent after this much idle time; a connection that fails it
-  /// is closed and every running process ends with connection_lost.
-  std::chrono::seconds keepalive_interval{15};
+  /// A keepalive request (which the host must answer) is sent after this much idle time.
+  std::chrono::seconds keepalive_interval{2};
+  /// A connection from which nothing has been heard for this long, keepalives
+  /// included, is closed and every running process ends with connection_lost (its
+  /// last_heard says since when). Also the longest a single request to the host
+  /// (opening a channel, a keepalive) may block once connected.
+  std::chrono::seconds stall_timeout{6};
   /// libssh's own log verbosity (0 = silent, 1 = warnings ... 4); ssh_config's LogLevel
   /// does not apply, so libssh never writes to our stderr unless asked.
   int log_verbosity = 0;
   Backoff::ms reconnect_initial{1000};
-  Backoff::ms reconnect_max{30000};
+  Backoff::ms reconnect_max{5000};  // a host back after an outage is found again soon
 };
 
 class SshConnection : public HostConnection {
@@ -65,8 +69,10 @@ class SshConnection : public HostConnection {
 
   /// True while the SSH connection is up.
   bool connected() const;
-  /// Reconnects if the connection was lost, honouring the backoff: fails with
-  /// "ssh.disconnected" (saying when the next attempt is due) before that time.
+  /// Succeeds when connected. Once the connection was lost it never blocks: it asks
+  /// the I/O thread to reconnect in the background (honouring the backoff) and fails
+  /// at once with "ssh.disconnected" (saying when the next attempt is due), or with the
+  /// last attempt's code when the host refused us ("ssh.hostkey-*", "ssh.auth").
   /// run() and start() call it first.
   Status ensure_connected();
   /// How many times the connection was re-established.

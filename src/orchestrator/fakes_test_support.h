@@ -129,6 +129,8 @@ class FakeHost : public HostPort {
 
   std::string host_id;
   int fail_start = 0;
+  std::string fail_code = "ssh.down";  // of the failed starts
+  std::string fail_text = "connection refused";
   int fail_resolve = 0;
   bool throw_on_start = false;  // an adapter bug: the runtime must still undo everything
   std::map<int64_t, CaptureStatus> health;  // pid -> status (default running)
@@ -148,7 +150,7 @@ class FakeHost : public HostPort {
     if (fail_start > 0) {
       --fail_start;
       log_.push_back(name_ + " start " + r.pin.name() + " FAILED");
-      return Error("ssh.down", "connection refused");
+      return Error(fail_code, fail_text);
     }
     int64_t pid = next_pid_++;
     requests.push_back(r);

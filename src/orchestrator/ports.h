@@ -59,8 +59,16 @@ struct CaptureStatus {
     Exited,  // the process ended (error, SSH channel closed ...)
     Deaf,    // runs, but its port is gone from the host: it would capture nothing
   };
+  CaptureStatus() = default;
+  CaptureStatus(Health h, std::string text) : health(h), detail(std::move(text)) {}
+
   Health health = Health::Running;
   std::string detail;  // pktcap-uw's last error line, "port 33554436 gone", ...
+  /// Exited because the host connection was lost (the process may still run there).
+  bool host_lost = false;
+  /// Exited/Deaf: when the capture was last known to work, if before now (the host
+  /// was last heard from then): the gap in the capture starts there.
+  std::optional<model::TimePoint> since;
 };
 
 /// One ESXi host, reached over SSH.

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <exception>
 
+#include <spdlog/spdlog.h>
+
 #include "orchestrator/drs_steps.h"
 
 namespace vmc::orchestrator {
@@ -93,7 +95,7 @@ Result<SessionSummary> Runtime::run() {
 
   if (!outcome) return outcome.error();
   if (!finalized) return finalized.error().context("finalizing the output");
-  if (!errors_.empty()) return Error("orchestrator.teardown", summary_.error);
+  if (!errors_.empty()) return Error("orchestrator.errors", summary_.error);
   return summary_;
 }
 
@@ -298,9 +300,7 @@ void Runtime::start_pin(const Action& a) {
     return;
   auto hp = hosts_.connect(*host);
   if (!hp) {
-    auto wait = backoff_.failed(hk, clock_.now());
-    comment(hp.error().context(host->name).message + "; retrying in " +
-            std::to_string(wait.count()) + " ms");
+    host_unavailable(*host, hp.error());
     return;
   }
   CaptureRequest req;
@@ -311,6 +311,11 @@ void Runtime::start_pin(const Action& a) {
   req.stage = spec_.stage;
   req.snaplen = spec_.output.snaplen;
   auto handle = hp.value()->start_capture(req, sink_);
+  if (!handle && (handle.error().code == "ssh.disconnected" ||
+                  handle.error().code.rfind("ssh.hostkey", 0) == 0 || handle.error().code == "ssh.auth")) {
+    host_unavailable(*host, handle.error());
+    return;
+  }
   if (!handle) {
     auto wait = backoff_.failed(hk, clock_.now());
     comment(handle.error().context(host->name + ": starting " + pin.name()).message +
@@ -318,6 +323,8 @@ void Runtime::start_pin(const Action& a) {
     return;
   }
   backoff_.succeeded(hk);
+  if (host_waits_.erase(hk)) comment(host->name + " answers again");
+  kill_orphans(*host, *hp.value());
   const auto now = clock_.now();
 
   JournalRecord r;
@@ -337,6 +344,57 @@ void Runtime::start_pin(const Action& a) {
   if (pin.kind == PinKind::VmPort) note_port_pin(pin, now, reason);
   summary_.pins.back().start_reason = reason;
   sink_.pin_opened(pin, now, reason);
+}
+
+void Runtime::host_unavailable(const model::HostInfo& host, const Error& e) {
+  const std::string hk = host_key(host.ref);
+  const std::string text = e.context(host.name).message;
+  // Lost, being reconnected in the background (ssh.disconnected): try again at every
+  // pass, so the capture resumes as soon as the host is back; say so once.
+  if (e.code == "ssh.disconnected") {
+    if (host_waits_.insert(hk).second)
+      comment(text + "; capturing again as soon as it answers");
+    return;
+  }
+  auto wait = backoff_.failed(hk, clock_.now());
+  // A refused host key or login needs the user: an error on stderr, once per host.
+  const bool refusal = e.code.rfind("ssh.hostkey", 0) == 0 || e.code == "ssh.auth";
+  if (refusal && refused_hosts_.insert(hk).second) {
+    spdlog::error("{}", text);
+    errors_.push_back(text);
+  }
+  comment(text + "; retrying in " + std::to_string(wait.count()) + " ms");
+}
+
+void Runtime::kill_orphans(const model::HostInfo& host, HostPort& hp) {
+  auto it = orphans_.find(host.ref.value);
+  if (it == orphans_.end()) return;
+  std::vector<Orphan> left;
+  for (const auto& o : it->second) {
+    auto st = hp.kill_leftover(o.pid);
+    if (!st) {
+      left.push_back(o);
+      comment(host.name + ": pktcap-uw PID " + std::to_string(o.pid) + " (" + o.pin_name +
+              ", cut off when the connection was lost) could not be stopped yet: " +
+              st.error().message);
+      continue;
+    }
+    JournalRecord r;
+    r.kind = Kind::ProcessStopped;
+    r.at = clock_.now();
+    r.host = host.ref;
+    r.host_name = host.name;
+    r.host_address = host.mgmt_address;
+    r.remote_pid = o.pid;
+    r.pin_key = o.pin_key;
+    r.pin_name = o.pin_name;
+    r.detail = "stopped after the connection to " + host.name + " came back";
+    journal(r);
+    comment(host.name + ": stopped pktcap-uw PID " + std::to_string(o.pid) + " (" + o.pin_name +
+            "), cut off when the connection was lost");
+  }
+  if (left.empty()) orphans_.erase(it);
+  else it->second = std::move(left);
 }
 
 void Runtime::note_port_pin(const Pin& pin, model::TimePoint now, std::string& reason) {
@@ -531,23 +589,35 @@ void Runtime::check_health() {
       settle_until_[p.pin.vm] = clock_.now() + opt_.settle;
     }
     const auto now = clock_.now();
-    JournalRecord r;
-    r.kind = Kind::ProcessStopped;
-    r.at = now;
-    r.host = p.host_info.ref;
-    r.host_name = p.host_info.name;
-    r.host_address = p.host_info.mgmt_address;
-    r.remote_pid = p.handle.pid;
-    r.pin_key = p.pin.key();
-    r.pin_name = p.pin.name();
-    r.detail = text;
-    journal(r);
-    summary_.pins[p.span].end = now;
+    // Lost with its host: nothing arrived since the host was last heard from, and the
+    // process may still run there; it is killed once the host answers again (until
+    // then the journal keeps it as running, for `capture cleanup`).
+    const auto lost_at = st.since && *st.since < now ? *st.since : now;
+    if (st.host_lost) {
+      orphans_[p.host_info.ref.value].push_back(
+          Orphan{p.handle.pid, p.pin.key(), p.pin.name(), p.host_info});
+    } else {
+      JournalRecord r;
+      r.kind = Kind::ProcessStopped;
+      r.at = now;
+      r.host = p.host_info.ref;
+      r.host_name = p.host_info.name;
+      r.host_address = p.host_info.mgmt_address;
+      r.remote_pid = p.handle.pid;
+      r.pin_key = p.pin.key();
+      r.pin_name = p.pin.name();
+      r.detail = text;
+      journal(r);
+    }
+    summary_.pins[p.span].end = lost_at;
     summary_.pins[p.span].end_reason = text;
     ++summary_.restarts;
     restarting_.insert(p.pin.key());
     backoff_.failed("pin:" + p.pin.key(), now);  // a capture that keeps dying is not hammered
-    if (p.pin.kind != PinKind::Uplink) stop_reasons_[{p.pin.vm.value, p.pin.mac}] = text;
+    if (p.pin.kind != PinKind::Uplink) {
+      stop_reasons_[{p.pin.vm.value, p.pin.mac}] = text;
+      gap_from_[{p.pin.vm.value, p.pin.mac}] = lost_at;
+    }
     Pin pin = p.pin;
     running_.erase(running_.begin() + static_cast<std::ptrdiff_t>(i));
     sink_.pin_closed(pin, now, text);
@@ -565,7 +635,8 @@ void Runtime::update_coverage(const std::string& why) {
   for (const auto& [nic, who] : covered_) {
     if (covered.count(nic) || open_gaps_.count(nic)) continue;
     auto reason = stop_reasons_.count(nic) ? stop_reasons_[nic] : why;
-    summary_.gaps.push_back(Gap{who.first, who.second, nic.second, now, std::nullopt, reason});
+    const auto from = gap_from_.count(nic) ? gap_from_[nic] : now;
+    summary_.gaps.push_back(Gap{who.first, who.second, nic.second, from, std::nullopt, reason});
     open_gaps_[nic] = summary_.gaps.size() - 1;
     comment("gap begins: nothing captures " + who.second + " " + nic.second + " (" + reason + ")");
   }
@@ -581,6 +652,7 @@ void Runtime::update_coverage(const std::string& why) {
     it = open_gaps_.erase(it);
   }
   stop_reasons_.clear();
+  gap_from_.clear();
   covered_ = std::move(covered);
 }
 
@@ -650,6 +722,19 @@ void Runtime::teardown(const std::string& reason) {
     if (attempt > 0) clock_.sleep_for(opt_.backoff_initial * (1 << (attempt - 1)));
     execute(actions, /*final_pass=*/true);
   }
+  // Captures cut off by a lost connection: one try each (the host may be back).
+  for (auto it = orphans_.begin(); it != orphans_.end();) {
+    const auto host_ref = it->first;
+    const model::HostInfo host = it->second.front().host;
+    if (auto hp = hosts_.connect(host)) kill_orphans(host, *hp.value());
+    it = orphans_.find(host_ref);
+    if (it == orphans_.end()) continue;
+    for (const auto& o : it->second)
+      errors_.push_back("could not stop pktcap-uw " + std::to_string(o.pid) + " on " +
+                        host.name + " (" + o.pin_name +
+                        ", cut off when its connection was lost); run `capture cleanup` to stop it");
+    it = orphans_.erase(it);
+  }
   // The end of the session is not a gap: open gaps close at `ended` in run().
   for (const auto& p : running_)
     errors_.push_back("could not stop pktcap-uw " + std::to_string(p.handle.pid) + " on " +
@@ -661,7 +746,10 @@ void Runtime::teardown(const std::string& reason) {
                         d.held.cluster.value + "; run `capture cleanup` to restore it");
 }
 
-void Runtime::comment(const std::string& text) { sink_.comment(clock_.now(), text); }
+void Runtime::comment(const std::string& text) {
+  spdlog::info("{}", text);
+  sink_.comment(clock_.now(), text);
+}
 
 void Runtime::journal(JournalRecord r) {
   if (auto s = journal_.append(r); !s)

@@ -28,7 +28,8 @@ struct RuntimeOptions {
   std::chrono::milliseconds resync{30000};         // re-check every known port this often
   std::chrono::milliseconds settle{15000};         // after an event, re-check the VM's ports at every pass
   std::chrono::milliseconds backoff_initial{500};  // per-host retry after a failure
-  std::chrono::milliseconds backoff_max{30000};
+  // Short: a host back after an outage must be captured again within seconds.
+  std::chrono::milliseconds backoff_max{5000};
   // Reports of one boot this close are one boot (the reset event and the bootTime it set
   // arrive within milliseconds; two resets are seconds apart).
   std::chrono::milliseconds boot_window{1000};
@@ -75,6 +76,10 @@ class Runtime {
   Running running_view() const;
   void execute(const std::vector<Action>& actions, bool final_pass);
   void start_pin(const Action& a);
+  // A host that could not be used to start a capture: why, and when to try again.
+  void host_unavailable(const model::HostInfo& host, const Error& e);
+  // Kills the captures on `host` that were cut off when its connection was lost.
+  void kill_orphans(const model::HostInfo& host, HostPort& hp);
   // Re-pin bookkeeping for a port capture just started; may reword `reason`.
   void note_port_pin(const Pin& pin, model::TimePoint now, std::string& reason);
   bool stop_pin(const Action& a, bool final_pass);
@@ -122,6 +127,15 @@ class Runtime {
   // NICs (vm moref value, MAC) a capture covered at the last check, with the VM.
   std::map<std::pair<std::string, std::string>, std::pair<model::MoRef, std::string>> covered_;
   std::map<std::pair<std::string, std::string>, std::string> stop_reasons_;  // since the last check
+  std::map<std::pair<std::string, std::string>, model::TimePoint> gap_from_;  // ditto: last known good
+  struct Orphan {
+    int64_t pid;
+    std::string pin_key, pin_name;
+    model::HostInfo host;
+  };
+  std::map<std::string, std::vector<Orphan>> orphans_;  // host ref -> cut-off captures
+  std::set<std::string> host_waits_;     // hosts being reconnected (noted once)
+  std::set<std::string> refused_hosts_;  // hosts that refused our key or login (reported once)
   std::set<std::string> restarting_;  // pin keys whose capture died and is to be restarted
   std::optional<model::TimePoint> vcenter_failing_since_;
   std::vector<std::string> errors_;

@@ -461,6 +461,66 @@ TEST_F(RuntimeTest, DeadCaptureIsRestartedWithAGapComment) {
   EXPECT_EQ(500ms, *r->gaps[0].to - r->gaps[0].from);  // restarted after the per-pin backoff
 }
 
+// The host's connection was lost: the capture's gap starts when the host was last heard
+// from (not when the loss was noticed); while the connection is being re-made in the
+// background the start is tried at every pass, with one comment; once it is back the
+// cut-off pktcap-uw is killed there, and only then journaled as stopped.
+TEST_F(RuntimeTest, LostHostGapStartsWhenLastHeardAndTheCutOffCaptureIsKilledLater) {
+  spec.drs.enabled = false;
+  spec.stop.duration = 10s;
+  journal.log = &log;
+  const auto t0 = clock.t;
+  auto& esx01 = hosts.host("esx01", "host-1");
+  vcenter.at(4s, [&](FakeWorld&) {
+    CaptureStatus lost{CaptureStatus::Health::Exited, "connection-lost: esx01: SSH connection lost"};
+    lost.host_lost = true;
+    lost.since = t0 + 2s;
+    esx01.health[1001] = lost;
+    esx01.fail_start = 3;  // three passes while it reconnects
+    esx01.fail_code = "ssh.disconnected";
+    esx01.fail_text = "esx01: SSH connection lost (stalled); reconnecting";
+  });
+  auto r = run();
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ASSERT_EQ(1u, r->gaps.size());
+  EXPECT_EQ(2s, r->gaps[0].from - t0);
+  ASSERT_EQ(2u, r->pins.size());
+  EXPECT_EQ(2s, *r->pins[0].end - t0);
+  // No backoff while reconnecting: tried at every pass (the fake clock's tick).
+  EXPECT_EQ(r->pins[1].start, *r->gaps[0].to);
+  EXPECT_LE(r->pins[1].start - t0, 4s + 4 * options.tick);  // with backoff: 8 s
+  size_t waits = 0;
+  for (const auto& l : sink.lines) waits += l.find("capturing again as soon as it answers") != std::string::npos;
+  EXPECT_EQ(1u, waits);
+  EXPECT_TRUE(sink.has_line("comment esx01 answers again"));
+  // The cut-off capture: not journaled as stopped when lost, killed once the host is back.
+  auto pos = [&](const std::string& s) { return std::find(log.begin(), log.end(), s) - log.begin(); };
+  const auto kill = pos("esx01 kill pid 1001");
+  ASSERT_LT(kill, static_cast<long>(log.size())) << ::testing::PrintToString(log);
+  EXPECT_LT(pos("esx01 start esx01 port 100 both pid 1002"), kill + 2);
+  size_t stopped_1001 = 0;
+  for (const auto& rec : journal.records)
+    if (rec.kind == JournalRecord::Kind::ProcessStopped && rec.remote_pid == 1001) {
+      ++stopped_1001;
+      EXPECT_GE(rec.at, t0 + 4s);
+    }
+  EXPECT_EQ(1u, stopped_1001);
+}
+
+// A host that refuses our host key (or login) needs the user: the session says so as an
+// error and ends with one, instead of retrying quietly.
+TEST_F(RuntimeTest, RefusedHostKeyIsAnErrorOfTheSession) {
+  spec.drs.enabled = false;
+  spec.stop.duration = 3s;
+  auto& esx01 = hosts.host("esx01", "host-1");
+  esx01.fail_start = 100;
+  esx01.fail_code = "ssh.hostkey-changed";
+  esx01.fail_text = "esx01: the host key CHANGED";
+  auto r = run();
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(std::string::npos, r.error().message.find("the host key CHANGED")) << r.error().message;
+}
+
 TEST_F(RuntimeTest, UnreachableHostKeepsTheRunningPinAndRetriesWithBackoff) {
   spec.drs.enabled = false;
   spec.stop.duration = 10s;

@@ -199,7 +199,12 @@ CaptureStatus SshHostPort::status(const CaptureHandle& handle) {
       auto ex = cap->proc->exit_info();
       std::string detail = host::to_string(*h);
       if (ex && !ex->detail.empty()) detail += ": " + ex->detail;
-      return {CaptureStatus::Health::Exited, detail};
+      CaptureStatus s{CaptureStatus::Health::Exited, detail};
+      if (ex && ex->connection_lost) {
+        s.host_lost = true;
+        s.since = ex->last_heard;
+      }
+      return s;
     }
   }
 }

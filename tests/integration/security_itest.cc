@@ -430,7 +430,11 @@ TEST(Security, UnknownOrChangedHostKeysAreRefused) {
       seen += pktcaps_on_hosts();
       std::this_thread::sleep_for(400ms);
     }
-    EXPECT_EQ(0, cap.stop(SIGINT)) << slurp(sub + "/stderr.log");
+    // The refusal needs the user: an error on stderr at once (once per host), and the
+    // session ends with a failure status.
+    const std::string err = slurp(sub + "/stderr.log");
+    for (const auto& r : c.refusal) EXPECT_NE(err.find(r), std::string::npos) << r << " not on stderr:\n" << err;
+    EXPECT_NE(0, cap.stop(SIGINT)) << slurp(sub + "/stderr.log");
     EXPECT_EQ(0, seen) << "a pktcap-uw ran on a host whose key was not trusted";
     EXPECT_EQ(kh_before, slurp(c.known_hosts)) << "known_hosts was modified";
     EXPECT_EQ(0u, frames_in(out));

@@ -1,13 +1,19 @@
 #include "cli/app.h"
 
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <cstdlib>
+#include <iostream>
 
 #include "cli/app_base.h"
 #include "capture/rotating_writer.h"
 #include "cli/cmd_merge.h"
 #include "cli/cmd_plan.h"
+#include "cli/cmd_status.h"
+#include "cli/logging.h"
+#include "orchestrator/journal.h"
 #include "plan/plan_loader.h"
 #include "plan/vm_flags.h"
 #include "session/run_session.h"
@@ -101,7 +107,7 @@ int run(int argc, char** argv) {
   add_global_options(app, g);
   int exit_code = 0;
   // Callbacks run during parse: logging is set up first (options are parsed by then).
-  app.parse_complete_callback([&] { session::setup_logging(g); });
+  app.parse_complete_callback([&] { configure_logging(g); });
 
   // capture vm NAME ...
   plan::VmFlags f;
@@ -156,7 +162,10 @@ int run(int argc, char** argv) {
   add_merge_command(app, exit_code);
 
   app.add_subcommand("status", "List running and left-over capture sessions")->callback([&] {
-    exit_code = session::show_status(g);
+    StatusOptions o;
+    o.state_dir = g.state_dir.empty() ? orchestrator::default_state_dir() : g.state_dir;
+    o.me = ::geteuid();
+    exit_code = show_status(o, std::cout, std::cerr);
   });
   app.add_subcommand("cleanup",
                      "Stop captures and restore DRS overrides that crashed or killed sessions "

@@ -29,5 +29,12 @@ TEST(Sha256, ChunkingDoesNotMatter) {
   }
 }
 
+TEST(Sha256, DigestCanBeAskedTwice) {
+  Sha256 h;
+  h.update("abc");
+  EXPECT_EQ(h.hex_digest(), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(h.hex_digest(), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
 }  // namespace
 }  // namespace vmc::host

@@ -90,7 +90,7 @@ struct SshConnection::Impl {
   std::list<std::shared_ptr<Chan>> chans;
   std::string fingerprint;
   std::string display_host;
-  Backoff backoff;
+  util::Backoff backoff;
   Clock::time_point next_attempt{};
   int reconnects = 0;
   Clock::time_point last_rx = Clock::now();

@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "host/backoff.h"
+#include "util/backoff.h"
 #include "host/host_connection.h"
 
 namespace vmc::host {
@@ -44,8 +44,8 @@ struct SshOptions {
   /// libssh's own log verbosity (0 = silent, 1 = warnings ... 4); ssh_config's LogLevel
   /// does not apply, so libssh never writes to our stderr unless asked.
   int log_verbosity = 0;
-  Backoff::ms reconnect_initial{1000};
-  Backoff::ms reconnect_max{5000};  // a host back after an outage is found again soon
+  util::Backoff::ms reconnect_initial{1000};
+  util::Backoff::ms reconnect_max{5000};  // a host back after an outage is found again soon
 };
 
 class SshConnection : public HostConnection {

@@ -133,7 +133,9 @@ std::string to_json_line(const JournalRecord& r) {
       break;
   }
   if (!r.detail.empty()) j["detail"] = r.detail;
-  return j.dump();
+  // Names, host output and error text come from outside and may hold any bytes: bytes
+  // that are not UTF-8 become U+FFFD rather than an exception that loses the record.
+  return j.dump(-1, ' ', /*ensure_ascii=*/false, json::error_handler_t::replace);
 }
 
 Result<JournalRecord> parse_journal_line(const std::string& line) {
@@ -218,10 +220,11 @@ Result<std::unique_ptr<FileJournal>> FileJournal::create(const std::string& stat
                                                          const std::string& session_id) {
   if (auto s = ensure_state_dir(state_dir); !s) return s.error();
   std::string path = state_dir + "/" + session_id + ".jsonl";
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0600);
-  if (fd < 0)
-    return Error("journal.create", "cannot create journal " + path + ": " + errno_text());
-  return std::unique_ptr<FileJournal>(new FileJournal(fd, path));
+  struct stat st{};
+  if (::lstat(path.c_str(), &st) == 0)
+    return Error("journal.create", "cannot create journal " + path +
+                                       ": it exists already (one file per session)");
+  return std::unique_ptr<FileJournal>(new FileJournal(-1, path));
 }
 
 Result<std::unique_ptr<FileJournal>> FileJournal::open(const std::string& path) {
@@ -230,9 +233,34 @@ Result<std::unique_ptr<FileJournal>> FileJournal::open(const std::string& path) 
   return std::unique_ptr<FileJournal>(new FileJournal(fd, path));
 }
 
-FileJournal::~FileJournal() { ::close(fd_); }
+FileJournal::~FileJournal() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+Status FileJournal::create_file(const JournalRecord& first) {
+  if (first.kind != Kind::SessionStart)
+    return Error("journal.order", "journal " + path_ + ": the first record must be " +
+                                      to_string(Kind::SessionStart) + ", not " +
+                                      to_string(first.kind) + " (a bug in vm-capture)");
+  fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0600);
+  if (fd_ < 0)
+    return Error("journal.create", "cannot create journal " + path_ + ": " + errno_text());
+  if (auto s = write_line(first); !s) {
+    // A file without its start would be listed as a session that never was.
+    ::close(fd_);
+    fd_ = -1;
+    ::unlink(path_.c_str());
+    return s;
+  }
+  return {};
+}
 
 Status FileJournal::append(const JournalRecord& r) {
+  if (fd_ < 0) return create_file(r);
+  return write_line(r);
+}
+
+Status FileJournal::write_line(const JournalRecord& r) {
   std::string line = to_json_line(r) + "\n";
   const char* p = line.data();
   size_t left = line.size();

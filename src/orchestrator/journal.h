@@ -49,7 +49,8 @@ struct JournalRecord {
 
 const char* to_string(JournalRecord::Kind k);
 
-/// One JSON object, no newline.
+/// One JSON object, no newline. Never throws: bytes that are not UTF-8 in any string are
+/// written as U+FFFD.
 std::string to_json_line(const JournalRecord& r);
 /// Parses one line; the error says what is wrong with it.
 Result<JournalRecord> parse_journal_line(const std::string& line);
@@ -64,7 +65,10 @@ class Journal {
 /// A journal file `<state_dir>/<session_id>.jsonl`, mode 0600.
 class FileJournal : public Journal {
  public:
-  /// Creates the file for a new session (the directory is created 0700 if missing).
+  /// A journal for a new session (the directory is created 0700 if missing; an existing
+  /// file of that id is refused). The file itself is made by the first append, which must
+  /// be the session's start: a session refused before it starts leaves no file, and no
+  /// journal begins with anything but a real start (`capture status` lists its pid/time).
   static Result<std::unique_ptr<FileJournal>> create(const std::string& state_dir,
                                                      const std::string& session_id);
   /// Opens an existing journal to add records (cleanup).
@@ -78,7 +82,9 @@ class FileJournal : public Journal {
 
  private:
   FileJournal(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
-  int fd_;
+  Status create_file(const JournalRecord& first);
+  Status write_line(const JournalRecord& r);
+  int fd_;  // -1 until the first record of a new journal is appended
   std::string path_;
 };
 

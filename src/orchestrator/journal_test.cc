@@ -91,8 +91,6 @@ TEST(Journal, FileIsPrivateAndReadsBack) {
   struct stat st{};
   ASSERT_EQ(0, ::stat(dir.c_str(), &st));
   EXPECT_EQ(0700u, st.st_mode & 0777);
-  ASSERT_EQ(0, ::stat(j.value()->path().c_str(), &st));
-  EXPECT_EQ(0600u, st.st_mode & 0777);
 
   JournalRecord a;
   a.kind = Kind::SessionStart;
@@ -102,6 +100,8 @@ TEST(Journal, FileIsPrivateAndReadsBack) {
   b.kind = Kind::SessionEnd;
   b.at = kT + 1s;
   ASSERT_TRUE(j.value()->append(a).ok());
+  ASSERT_EQ(0, ::stat(j.value()->path().c_str(), &st));
+  EXPECT_EQ(0600u, st.st_mode & 0777);
   ASSERT_TRUE(j.value()->append(b).ok());
   auto back = read_journal(dir + "/s1.jsonl");
   ASSERT_TRUE(back.ok());
@@ -113,6 +113,44 @@ TEST(Journal, FileIsPrivateAndReadsBack) {
   auto again = FileJournal::create(dir, "s1");
   ASSERT_FALSE(again.ok());
   EXPECT_EQ("journal.create", again.error().code);
+}
+
+TEST(Journal, ASessionRefusedBeforeItStartsLeavesNoFile) {
+  // `capture plan run` creates the journal, then may be refused (output not writable,
+  // spec refused): no file must be left for `capture status` to show as a session.
+  std::string dir = temp_dir();
+  std::string path;
+  {
+    auto j = FileJournal::create(dir, "refused");
+    ASSERT_TRUE(j.ok()) << j.error().message;
+    path = j.value()->path();
+  }
+  EXPECT_EQ(dir + "/refused.jsonl", path);
+  EXPECT_FALSE(std::filesystem::exists(path));
+  EXPECT_TRUE(std::filesystem::is_empty(dir));
+
+  // The first record of a new journal is the session's start; anything else is refused
+  // and leaves no file.
+  auto j = FileJournal::create(dir, "s2");
+  ASSERT_TRUE(j.ok());
+  JournalRecord end;
+  end.kind = Kind::SessionEnd;
+  end.at = kT;
+  auto st = j.value()->append(end);
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ("journal.order", st.error().code);
+  EXPECT_NE(std::string::npos, st.error().message.find(dir + "/s2.jsonl")) << st.error().message;
+  EXPECT_TRUE(std::filesystem::is_empty(dir));
+  JournalRecord start;
+  start.kind = Kind::SessionStart;
+  start.at = kT;
+  start.pid = 9;
+  ASSERT_TRUE(j.value()->append(start).ok());
+  ASSERT_TRUE(j.value()->append(end).ok());
+  auto back = read_journal(dir + "/s2.jsonl");
+  ASSERT_TRUE(back.ok());
+  ASSERT_EQ(2u, back->size());
+  EXPECT_EQ(Kind::SessionStart, (*back)[0].kind);
 }
 
 TEST(Journal, TornLastLineIsSkippedBadMiddleLineIsAnError) {
@@ -135,6 +173,61 @@ TEST(Journal, TornLastLineIsSkippedBadMiddleLineIsAnError) {
   auto bad = read_journal(path);
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(path + ":2: not a JSON object", bad.error().message);
+}
+
+TEST(Journal, BytesThatAreNotUtf8AreKeptAsReplacementCharacters) {
+  // VM names, host output and error messages come from outside and may hold any bytes;
+  // the record must still be written (nlohmann's dump throws type_error 316 on them).
+  const std::string bad = "caf\xE9 \xFF\xFE \xC0\xAF";
+  const std::string fixed = "caf\xEF\xBF\xBD \xEF\xBF\xBD\xEF\xBF\xBD \xEF\xBF\xBD\xEF\xBF\xBD";
+  JournalRecord start;
+  start.kind = Kind::SessionStart;
+  start.at = kT;
+  start.session_id = "s1";
+  start.pid = 7;
+  start.name = "vm " + bad;
+  JournalRecord proc;
+  proc.kind = Kind::ProcessStarted;
+  proc.at = kT;
+  proc.host = model::MoRef{"HostSystem", "host-" + bad};
+  proc.host_name = bad;
+  proc.host_address = bad;
+  proc.remote_pid = 1001;
+  proc.pin_key = bad;
+  proc.pin_name = bad;
+  proc.detail = "host said: " + bad;
+
+  std::string line;
+  ASSERT_NO_THROW(line = to_json_line(start));
+  auto back = parse_journal_line(line);
+  ASSERT_TRUE(back.ok()) << line << ": " << back.error().message;
+  EXPECT_EQ("vm " + fixed, back->name);
+  EXPECT_EQ(7, back->pid);
+
+  ASSERT_NO_THROW(line = to_json_line(proc));
+  back = parse_journal_line(line);
+  ASSERT_TRUE(back.ok()) << line << ": " << back.error().message;
+  EXPECT_EQ("host-" + fixed, back->host.value);
+  EXPECT_EQ(fixed, back->host_name);
+  EXPECT_EQ(fixed, back->host_address);
+  EXPECT_EQ(fixed, back->pin_key);
+  EXPECT_EQ(fixed, back->pin_name);
+  EXPECT_EQ("host said: " + fixed, back->detail);
+  EXPECT_EQ(1001, back->remote_pid);
+
+  // Through the file: nothing is thrown and no record is lost.
+  std::string dir = temp_dir();
+  auto j = FileJournal::create(dir, "bad-bytes");
+  ASSERT_TRUE(j.ok()) << j.error().message;
+  Status st;
+  ASSERT_NO_THROW(st = j.value()->append(start));
+  EXPECT_TRUE(st.ok());
+  ASSERT_NO_THROW(st = j.value()->append(proc));
+  EXPECT_TRUE(st.ok());
+  auto all = read_journal(j.value()->path());
+  ASSERT_TRUE(all.ok()) << all.error().message;
+  ASSERT_EQ(2u, all->size());
+  EXPECT_EQ(fixed, (*all)[1].host_name);
 }
 
 TEST(Journal, StateDirFollowsXdg) {

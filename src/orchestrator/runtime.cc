@@ -719,7 +719,7 @@ void Runtime::teardown(const std::string& reason) {
   for (int attempt = 0; attempt < std::max(1, opt_.teardown_attempts); ++attempt) {
     auto actions = orchestrator::teardown(running_view(), reason);
     if (actions.empty()) break;
-    if (attempt > 0) clock_.sleep_for(opt_.backoff_initial * (1 << (attempt - 1)));
+    if (attempt > 0) clock_.sleep_for(util::Backoff(opt_.backoff_initial, opt_.backoff_max).delay_for(attempt - 1));
     execute(actions, /*final_pass=*/true);
   }
   // Captures cut off by a lost connection: one try each (the host may be back).

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "model/session_spec.h"
-#include "orchestrator/backoff.h"
+#include "util/backoff.h"
 #include "orchestrator/boot_counter.h"
 #include "orchestrator/journal.h"
 #include "orchestrator/observation.h"
@@ -110,7 +110,7 @@ class Runtime {
   Observation obs_;
   std::vector<RunningPin> running_;
   std::vector<HeldDrs> drs_;
-  Backoff backoff_;
+  util::KeyedBackoff backoff_;
   BootCounter boots_;
   std::optional<model::TimePoint> last_boot_at_;
   std::map<std::pair<std::string, std::string>, CachedPort> port_cache_;

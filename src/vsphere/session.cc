@@ -2,6 +2,7 @@
 
 #include <thread>
 
+#include "util/backoff.h"
 #include "vsphere/api_version.h"
 
 namespace vmc::vsphere {
@@ -19,13 +20,6 @@ std::string path_of(const std::string& url) {
 }
 
 }  // namespace
-
-std::chrono::milliseconds backoff_delay(int attempt) {
-  if (attempt < 0) attempt = 0;
-  if (attempt > 5) return std::chrono::seconds(30);
-  auto d = std::chrono::milliseconds(1000LL << attempt);
-  return d > std::chrono::seconds(30) ? std::chrono::seconds(30) : d;
-}
 
 bool is_connection_error(const Error& e) {
   if (e.code == "vsphere.connect") return true;
@@ -99,8 +93,9 @@ Status Session::connect() {
 
 Status Session::reconnect_with_backoff(int& attempts) {
   Status last;
+  const util::Backoff delays(std::chrono::seconds(1), std::chrono::seconds(30));
   while (attempts < max_reconnects_) {
-    sleeper_->sleep(backoff_delay(attempts));
+    sleeper_->sleep(delays.delay_for(attempts));
     ++attempts;
     last = connect();
     if (last.ok()) return last;

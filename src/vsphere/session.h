@@ -20,9 +20,6 @@
 
 namespace vmc::vsphere {
 
-/// 1 s, 2 s, 4 s, ... capped at 30 s, for reconnect attempt 0, 1, 2, ...
-std::chrono::milliseconds backoff_delay(int attempt);
-
 /// True for failures that a new connection may cure (refused, reset, 5xx).
 bool is_connection_error(const Error& e);
 

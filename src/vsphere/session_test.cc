@@ -115,12 +115,5 @@ TEST(Session, GivesUpAfterMaxReconnects) {
   EXPECT_EQ(s.slept, (std::vector<long long>{1000, 2000, 4000}));
 }
 
-TEST(Backoff, DoublesUpToThirtySeconds) {
-  EXPECT_EQ(backoff_delay(0).count(), 1000);
-  EXPECT_EQ(backoff_delay(4).count(), 16000);
-  EXPECT_EQ(backoff_delay(5).count(), 30000);
-  EXPECT_EQ(backoff_delay(50).count(), 30000);
-}
-
 }  // namespace
 }  // namespace vmc::vsphere

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <thread>
 
+#include "util/backoff.h"
+#include "util/untrusted_text.h"
 #include "vsphere/datetime.h"
 #include "vsphere/vcenter_impl.h"
 #include "vsphere/vim_convert.h"
@@ -224,7 +226,7 @@ Result<model::DatastoreInfo> VCenter::datastore_info(const model::MoRef& datasto
 
 Status VCenter::wait_task(const model::MoRef& task, std::chrono::seconds limit) {
   std::chrono::milliseconds waited{0};
-  std::chrono::milliseconds step{100};
+  util::Backoff poll(std::chrono::milliseconds(100), std::chrono::milliseconds(1000));
   while (true) {
     auto p = impl_->props(task, {"info"});
     if (!p.ok()) return p.error();
@@ -242,18 +244,19 @@ Status VCenter::wait_task(const model::MoRef& task, std::chrono::seconds limit) 
           code = std::string(name);
         }
         if (info->error->localizedMessage && !info->error->localizedMessage->empty()) {
-          msg = *info->error->localizedMessage;
+          // The server's words: one line, no control characters, bounded.
+          msg = util::untrusted_text(*info->error->localizedMessage);
         }
       }
       return Error(code, msg);
     }
     if (waited >= limit) {
-      return Error("vsphere.task-timeout", "task " + task.value + " still " + info->state +
+      return Error("vsphere.task-timeout", "task " + task.value + " still " + util::untrusted_text(info->state, 40) +
                                                " after " + std::to_string(limit.count()) + " s");
     }
+    const auto step = poll.next_delay();
     impl_->sleep(step);
     waited += step;
-    step = std::min(step * 2, std::chrono::milliseconds(1000));
   }
 }
 

@@ -88,5 +88,47 @@ TEST(VCenter, TaskFaultBecomesTheError) {
   EXPECT_EQ(f.sleeper.slept, std::vector<long long>{100});
 }
 
+TEST(VCenter, TaskPollWaitsLongerEachTimeUpToOneSecond) {
+  Fixture f;
+  ASSERT_TRUE(f.vc);
+  auto task_info = [](const std::string& state) {
+    return props_reply("Task", "task-9", R"(<propSet><name>info</name><val xsi:type="TaskInfo"><key>task-9</key><task type="Task">task-9</task><descriptionId>x</descriptionId><state>)" + state + R"(</state><cancelled>false</cancelled><cancelable>false</cancelable><reason xsi:type="TaskReasonUser"><userName>u</userName></reason><queueTime>2026-11-26T08:00:00Z</queueTime><eventChainId>1</eventChainId></val></propSet>)");
+  };
+  for (int i = 0; i < 6; ++i) f.wire.reply_body("RetrievePropertiesEx", task_info("running"));
+  f.wire.reply_body("RetrievePropertiesEx", task_info("success"));
+  auto st = f.vc->wait_task({"Task", "task-9"});
+  ASSERT_TRUE(st.ok()) << st.error().message;
+  EXPECT_EQ(f.sleeper.slept, (std::vector<long long>{100, 200, 400, 800, 1000, 1000}));
+}
+
+TEST(VCenter, TaskTimeoutQuotesTheServersStateSanitized) {
+  Fixture f;
+  ASSERT_TRUE(f.vc);
+  f.wire.reply_body("RetrievePropertiesEx", props_reply("Task", "task-9", R"(<propSet><name>info</name><val xsi:type="TaskInfo"><key>task-9</key><task type="Task">task-9</task><descriptionId>x</descriptionId><state>queued&#10;)" "\x1b[2J" R"(</state><cancelled>false</cancelled><cancelable>false</cancelable><reason xsi:type="TaskReasonUser"><userName>u</userName></reason><queueTime>2026-11-26T08:00:00Z</queueTime><eventChainId>1</eventChainId></val></propSet>)"));
+  auto st = f.vc->wait_task({"Task", "task-9"}, std::chrono::seconds(0));
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().code, "vsphere.task-timeout");
+  EXPECT_EQ(st.error().message, "task task-9 still queued ?[2J after 0 s");
+}
+
+TEST(VCenter, TaskFaultMessageIsSanitizedBeforeItIsShown) {
+  // localizedMessage is the server's text: a hostile or broken vCenter must not put
+  // terminal escapes or line breaks into our messages, nor flood them.
+  Fixture f;
+  ASSERT_TRUE(f.vc);
+  const std::string filler(3000, 'x');
+  f.wire.reply_body("RetrievePropertiesEx", props_reply("Task", "task-9", R"(<propSet><name>info</name><val xsi:type="TaskInfo"><key>task-9</key><task type="Task">task-9</task><descriptionId>x</descriptionId><state>error</state><cancelled>false</cancelled><cancelable>false</cancelable><error><fault xsi:type="NoPermission"><object type="ClusterComputeResource">domain-c8</object><privilegeId>Host.Inventory.EditCluster</privilegeId></fault><localizedMessage>denied&#10;FAKE: all good&#13;&#9;)" "\x1b[2J\xC2\x9B" + filler + R"(</localizedMessage></error><reason xsi:type="TaskReasonUser"><userName>u</userName></reason><queueTime>2026-11-26T08:00:00Z</queueTime><eventChainId>1</eventChainId></val></propSet>)"));
+  auto st = f.vc->wait_task({"Task", "task-9"});
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().code, "NoPermission");
+  const std::string& m = st.error().message;
+  EXPECT_EQ(0u, m.find("denied FAKE: all good  ?[2J?xxx")) << m;
+  for (unsigned char c : m) {
+    ASSERT_TRUE(c >= 0x20 && c != 0x7f) << "control byte " << static_cast<int>(c) << " in " << m;
+  }
+  EXPECT_LT(m.size(), 1100u);
+  EXPECT_NE(std::string::npos, m.find("bytes)")) << m;
+}
+
 }  // namespace
 }  // namespace vmc::vsphere

@@ -57,10 +57,12 @@ Result<bool> PcapFileReader::next(FrameView& out) {
   if (rc == 1) {
     // pcapng timestamps are 64-bit units since 1970: a damaged block can carry one that
     // nanoseconds in an int64 cannot hold (beyond the year 2262).
-    constexpr int64_t kMaxSec = std::numeric_limits<int64_t>::max() / 1000000000 - 1;
+    // (A sub-second part of a second or more, as some writers leave, is carried over as
+    // libpcap gives it: below 2^32 ns, it cannot overflow with the margin kept here.)
+    constexpr int64_t kMaxSec = std::numeric_limits<int64_t>::max() / 1000000000 - 5;
     const int64_t sec = h->ts.tv_sec;
     const int64_t frac = h->ts.tv_usec;
-    if (sec > kMaxSec || sec < -kMaxSec || frac < 0 || frac >= 1000000000)
+    if (sec > kMaxSec || sec < -kMaxSec || frac < 0 || frac > int64_t{UINT32_MAX})
       return Error("capture.corrupt",
                    fmt::format("{}: frame {} has timestamp {}.{:09} s, which is out of range "
                                "(beyond the year 2262); the file is damaged; the {} frames "

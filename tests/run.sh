@@ -5,14 +5,18 @@
 #   build     the main build (RelWithDebInfo, every target)
 #   test      ctest: unit tests, SOAP conformance against ../shared recordings, the lab's
 #             own Go tests, CLI checks and the integration tests against the lab
+#   sanbuild  the clang builds for the next two stages (tests/ci/sanitize.sh build); it
+#             runs in the background at the lowest CPU and I/O priority while the test
+#             stage runs (whose integration tests mostly wait on the lab), and the stage
+#             waits for it to finish
 #   sanitize  unit tests under ASan+UBSan, and those of the threaded modules under TSan
 #             (tests/ci/sanitize.sh)
 #   fuzz      every libFuzzer target for VMC_FUZZ_SECONDS each (tests/ci/fuzz.sh)
 # A failing stage does not stop the later ones (except deps); the run fails at the end,
 # naming every failed stage. The last lines printed are the stages' times and results.
 #
-#   tests/run.sh                deps, build and test (what CI runs today)
-#   VMC_FULL=1 tests/run.sh     also the sanitize and fuzz stages
+#   tests/run.sh                every stage (what CI runs)
+#   VMC_FULL=0 tests/run.sh     deps, build and test only (no sanitizers, no fuzzing)
 #   VMC_BUILD_DIR=dir           main build directory (default: build)
 #   VMC_CTEST_ARGS="-L unit"    extra ctest arguments for the test stage (e.g. a label)
 #   VMC_FUZZ_SECONDS=20         seconds per fuzz target (the long run: tests/ci/fuzz.sh 600)
@@ -53,16 +57,51 @@ main_tests() {
   ctest --test-dir "$build" --output-on-failure -j"$jobs" ${VMC_CTEST_ARGS:-}
 }
 
+full=${VMC_FULL:-1}
+san_log=$build/sanitizer-build.log
+san_rc=$build/sanitizer-build.rc
+san_pid=
+
+# The sanitizer builds, niced, in the background (see sanbuild above).
+start_sanitizer_build() {
+  rm -f "$san_rc"
+  (
+    rc=0
+    nice -n 19 ionice -c 3 tests/ci/sanitize.sh build >"$san_log" 2>&1 || rc=$?
+    echo "$rc" >"$san_rc"
+  ) &
+  san_pid=$!
+  echo "=== sanitizer builds started in the background (log: $san_log)"
+}
+
+wait_sanitizer_build() {
+  if [ -z "$san_pid" ]; then
+    tests/ci/sanitize.sh build
+    return
+  fi
+  wait "$san_pid" || true
+  tail -n 3 "$san_log"
+  local rc
+  rc=$(cat "$san_rc" 2>/dev/null || echo 1)
+  [ "$rc" = 0 ] || { echo "the sanitizer builds failed; the end of $san_log:"; tail -n 40 "$san_log"; }
+  return "$rc"
+}
+
 stage deps tests/deps.sh || { echo "tests/run.sh: stage deps failed; nothing else can run" >&2; exit 1; }
 if stage build main_build; then
+  [ "$full" = 1 ] && start_sanitizer_build
   stage test main_tests
 else
   results+=("$(printf '%-9s %7s  skipped: the build failed' test -)")
   failed+=(test)
 fi
-if [ "${VMC_FULL:-0}" = 1 ]; then
-  stage sanitize tests/ci/sanitize.sh
-  stage fuzz tests/ci/fuzz.sh "${VMC_FUZZ_SECONDS:-20}"
+if [ "$full" = 1 ]; then
+  if stage sanbuild wait_sanitizer_build; then
+    stage sanitize tests/ci/sanitize.sh
+    stage fuzz tests/ci/fuzz.sh "${VMC_FUZZ_SECONDS:-20}"
+  else
+    failed+=(sanitize fuzz)
+  fi
 fi
 
 echo

@@ -8,6 +8,8 @@
 #
 #   tests/ci/sanitize.sh              both
 #   tests/ci/sanitize.sh asan|tsan    one of them
+#   tests/ci/sanitize.sh build        only build (both builds, and the fuzz targets):
+#                                     tests/run.sh runs this niced during its test stage
 #   VMC_SAN_BUILD_DIR / VMC_TSAN_BUILD_DIR / VMC_JOBS   see tests/ci/common.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -56,11 +58,26 @@ run_tsan() {
   echo "sanitize: TSan build $((t1 - t0)) s, tests $((SECONDS - t1)) s"
 }
 
+build_all() {
+  local t0=$SECONDS
+  configure_asan_fuzz
+  mapfile -t targets < <(targets_matching "$VMC_SAN_BUILD_DIR" '^(vmc_[a-z]+_tests|fuzz_[a-z0-9_]+)$')
+  echo "sanitize: building ${#targets[@]} unit test and fuzz binaries with ASan+UBSan in $VMC_SAN_BUILD_DIR"
+  cmake --build "$VMC_SAN_BUILD_DIR" -j"$VMC_JOBS" --target "${targets[@]}" || failed+=("ASan+UBSan build")
+  local t1=$SECONDS
+  configure_tsan
+  echo "sanitize: building the capture, host and orchestrator unit tests with TSan in $VMC_TSAN_BUILD_DIR"
+  cmake --build "$VMC_TSAN_BUILD_DIR" -j"$VMC_JOBS" \
+    --target vmc_capture_tests vmc_host_tests vmc_orchestrator_tests || failed+=("TSan build")
+  echo "sanitize: ASan+UBSan build $((t1 - t0)) s, TSan build $((SECONDS - t1)) s"
+}
+
 case "$what" in
+  build) build_all ;;
   all) run_asan; run_tsan ;;
   asan) run_asan ;;
   tsan) run_tsan ;;
-  *) echo "usage: $0 [all|asan|tsan]" >&2; exit 2 ;;
+  *) echo "usage: $0 [all|asan|tsan|build]" >&2; exit 2 ;;
 esac
 
 if [ ${#failed[@]} -gt 0 ]; then

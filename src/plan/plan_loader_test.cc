@@ -175,8 +175,6 @@ output:
     time: 10m
     packets: 500
     ring: 4
-  on_host:
-    datastore: datastore1
 drs: partiallyAutomated
 bridge: off
 )");
@@ -206,10 +204,30 @@ bridge: off
   want.output.rotation.max_age = std::chrono::minutes(10);
   want.output.rotation.max_packets = 500;
   want.output.rotation.ring = 4;
-  want.output.on_host = true;
-  want.output.datastore = "datastore1";
   want.drs = {true, "partiallyAutomated"};
   want.bridge.enabled = false;
+  EXPECT_EQ(dump(want), dump(*r.spec));
+}
+
+// On-host output cannot count packets or size while it runs (spec_checks), so its keys
+// land apart from the full plan above.
+TEST_F(GoodPlans, OnHostKeysLandInTheirFields) {
+  auto r = load(R"(
+targets: {vms: [testvm1]}
+stop: {duration: 8h, boots: 2}
+output:
+  path: out.pcapng
+  on_host:
+    datastore: datastore1
+)");
+  ASSERT_TRUE(r.spec) << r.diagnostics.str();
+  model::SessionSpec want = base();
+  want.vms = {{"testvm1", {}}};
+  want.stop.duration = std::chrono::hours(8);
+  want.stop.boots = 2;
+  want.output.path = "out.pcapng";
+  want.output.on_host = true;
+  want.output.datastore = "datastore1";
   EXPECT_EQ(dump(want), dump(*r.spec));
 }
 

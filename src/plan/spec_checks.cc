@@ -146,6 +146,22 @@ std::vector<Problem> check_spec(const model::SessionSpec& spec, SpecKind kind) {
   }
   check_filter(spec.filter, out);
   check_output(spec.output, out);
+  // An on-host capture's frames come home only when it stops, so nothing counts them
+  // while it runs.
+  if (spec.output.on_host) {
+    if (spec.stop.packets) {
+      conflict(out, "stop.packets",
+               "packets cannot be counted while on_host captures run (their frames are fetched "
+               "when they stop); stop by duration or boots, or remove on_host",
+               "output.on_host");
+    }
+    if (spec.stop.bytes) {
+      conflict(out, "stop.size",
+               "the captured size cannot be counted while on_host captures run (their frames "
+               "are fetched when they stop); stop by duration or boots, or remove on_host",
+               "output.on_host");
+    }
+  }
   return out;
 }
 

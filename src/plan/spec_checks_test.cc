@@ -47,6 +47,13 @@ TEST(CheckSpec, OutputConflicts) {
        {"output.on_host.datastore"}},
       {"on_host name/x", [](model::SessionSpec& s) { s.output.on_host = true; s.output.datastore = "ds1/x"; },
        {"output.on_host.datastore"}},
+      {"on_host stop packets", [](model::SessionSpec& s) { s.output.on_host = true; s.output.datastore = "ds1"; s.stop.packets = 10; },
+       {"stop.packets"}},
+      {"on_host stop bytes", [](model::SessionSpec& s) { s.output.on_host = true; s.output.datastore = "ds1"; s.stop.bytes = 10; },
+       {"stop.size"}},
+      {"on_host stop duration, boots", [](model::SessionSpec& s) { s.output.on_host = true; s.output.datastore = "ds1"; s.stop.duration = std::chrono::hours(1); s.stop.boots = 2; },
+       {}},
+      {"stop packets without on_host", [](model::SessionSpec& s) { s.stop.packets = 10; }, {}},
   };
   for (const auto& c : cases) {
     auto s = one_vm();

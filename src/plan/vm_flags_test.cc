@@ -44,7 +44,6 @@ TEST_F(VmFlagsTest, FlagsAndTheEquivalentPlanGiveTheSameSpec) {
   f.boots = "3";
   f.output = "out.pcapng";
   f.snaplen = "128";
-  f.on_host = "datastore1";
   f.drs = "partiallyAutomated";
   f.bridge = "off";
   auto flags = from_flags(f);
@@ -63,7 +62,6 @@ stop: {duration: 1h30m, packets: 1000, size: 2GiB, boots: 3}
 output:
   path: out.pcapng
   snaplen: 128
-  on_host: {datastore: datastore1}
 drs: partiallyAutomated
 bridge: off
 )");
@@ -72,6 +70,26 @@ bridge: off
   EXPECT_EQ("vm testvm1", flags.spec->name);
   EXPECT_EQ("command line", flags.spec->source);
   EXPECT_EQ(uint64_t{500'000'000}, flags.spec->output.rotation.max_bytes.value_or(0)) << "policy rotation kept";
+}
+
+TEST_F(VmFlagsTest, OnHostFlagLikeThePlanAndItsStopConflictsNameTheFlags) {
+  VmFlags f;
+  f.vm = "testvm1";
+  f.duration = "1h";
+  f.on_host = "datastore1";
+  auto flags = from_flags(f);
+  ASSERT_TRUE(flags.spec) << flags.diagnostics.str();
+  auto plan = from_plan(
+      "targets: {vms: [testvm1]}\nstop: {duration: 1h}\noutput: {on_host: {datastore: datastore1}}\n");
+  ASSERT_TRUE(plan.spec) << plan.diagnostics.str();
+  EXPECT_EQ(comparable(*plan.spec), comparable(*flags.spec));
+  f.packets = "1000";
+  f.size = "2GiB";
+  auto r = from_flags(f);
+  ASSERT_FALSE(r.spec);
+  std::vector<std::string> where;
+  for (const auto& d : r.diagnostics.items()) where.push_back(d.where.str());
+  EXPECT_EQ((std::vector<std::string>{"--packets", "--size"}), where) << r.diagnostics.str();
 }
 
 TEST_F(VmFlagsTest, RotationFlagsReplaceThePolicyRotationLikeAPlanDoes) {

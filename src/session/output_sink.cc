@@ -19,13 +19,15 @@ int64_t now_ns() { return to_ns(std::chrono::system_clock::now()); }
 
 }  // namespace
 
-Result<std::unique_ptr<OutputSink>> OutputSink::open(capture::SessionOutputOptions options) {
+Result<std::unique_ptr<OutputSink>> OutputSink::open(capture::SessionOutputOptions options,
+                                                     bool correct_host_clocks) {
   auto out = capture::SessionOutput::open(std::move(options), now_ns());
   if (!out.ok()) return out.error();
-  return std::unique_ptr<OutputSink>(new OutputSink(std::move(*out)));
+  return std::unique_ptr<OutputSink>(new OutputSink(std::move(*out), correct_host_clocks));
 }
 
-OutputSink::OutputSink(std::unique_ptr<capture::SessionOutput> out) : out_(std::move(out)) {
+OutputSink::OutputSink(std::unique_ptr<capture::SessionOutput> out, bool correct_host_clocks)
+    : out_(std::move(out)), correct_host_clocks_(correct_host_clocks) {
   ticker_ = std::thread([this] { ticker(); });
 }
 
@@ -113,16 +115,18 @@ void OutputSink::frame(const Pin& pin, const orchestrator::CapturedFrame& f) {
   // says so once.
   const int64_t arrival = now_ns();
   const std::string host = pin.host_name.empty() ? pin.host.value : pin.host_name;
-  auto& clock = clocks_[host];
-  const int64_t before = clock.correction_ns();
-  v.ts_ns += clock.observe(f.ts_ns, arrival);
-  if (before == 0 && clock.correction_ns() != 0) {
-    const double s = static_cast<double>(clock.correction_ns()) / 1e9;
-    out_->event(capture::ManifestEvent{
-        arrival, "comment",
-        fmt::format("{}'s capture clock is {:.3f} s {} this machine's: its frame times are "
-                    "corrected by {:+.9f} s",
-                    host, s > 0 ? s : -s, s > 0 ? "behind" : "ahead of", s)});
+  if (correct_host_clocks_) {
+    auto& clock = clocks_[host];
+    const int64_t before = clock.correction_ns();
+    v.ts_ns += clock.observe(f.ts_ns, arrival);
+    if (before == 0 && clock.correction_ns() != 0) {
+      const double s = static_cast<double>(clock.correction_ns()) / 1e9;
+      out_->event(capture::ManifestEvent{
+          arrival, "comment",
+          fmt::format("{}'s capture clock is {:.3f} s {} this machine's: its frame times are "
+                      "corrected by {:+.9f} s",
+                      host, s > 0 ? s : -s, s > 0 ? "behind" : "ahead of", s)});
+    }
   }
   auto st = out_->push_frame(d->second, v, arrival);
   if (!st.ok()) {
@@ -152,7 +156,12 @@ void OutputSink::write_failed(const Status& st) {
 
 std::optional<std::string> OutputSink::output_failure() {
   std::lock_guard lk(mu_);
-  return output_failure_;
+  return output_failure_ ? output_failure_ : failed_;
+}
+
+void OutputSink::fail(std::string why) {
+  std::lock_guard lk(mu_);
+  if (!failed_) failed_ = std::move(why);
 }
 
 std::optional<std::string> OutputSink::stop_reason() {

@@ -19,8 +19,12 @@ namespace vmc::session {
 
 class OutputSink : public orchestrator::Sink {
  public:
-  /// Opens the output (files under temporary names until finalize).
-  static Result<std::unique_ptr<OutputSink>> open(capture::SessionOutputOptions options);
+  /// Opens the output (files under temporary names until finalize). With
+  /// `correct_host_clocks` a host whose frame times are seconds off this machine's arrival
+  /// times is shifted onto this machine's time line; on-host captures (frames fetched long
+  /// after they were captured) turn it off, their arrival time says nothing of the clock.
+  static Result<std::unique_ptr<OutputSink>> open(capture::SessionOutputOptions options,
+                                                  bool correct_host_clocks = true);
   ~OutputSink() override;
 
   void frame(const orchestrator::Pin& pin, const orchestrator::CapturedFrame& f) override;
@@ -31,6 +35,11 @@ class OutputSink : public orchestrator::Sink {
   void comment(model::TimePoint at, const std::string& text) override;
   orchestrator::SinkTotals totals() override;
   std::optional<std::string> output_failure() override;
+  /// Ends the session through output_failure() for a reason outside this output (an
+  /// on-host capture's datastore is full), while the output stays writable: what is
+  /// still to come (files fetched from the hosts while the session stops) is written.
+  /// The first reason is kept. Thread-safe.
+  void fail(std::string why);
   Status finalize(const orchestrator::SessionSummary& summary) override;
 
   /// A stop condition the output itself reached (packets, bytes), if any.
@@ -39,7 +48,7 @@ class OutputSink : public orchestrator::Sink {
   std::vector<std::string> take_errors();
 
  private:
-  explicit OutputSink(std::unique_ptr<capture::SessionOutput> out);
+  OutputSink(std::unique_ptr<capture::SessionOutput> out, bool correct_host_clocks);
   void ticker();
   static capture::PinInfo info_for(const orchestrator::Pin& pin, model::Direction d);
   /// The pin's interfaces, made on first sight (a frame may come before pin_opened).
@@ -54,6 +63,8 @@ class OutputSink : public orchestrator::Sink {
   std::vector<std::string> errors_;
   std::map<std::string, capture::ClockOffset> clocks_;  // per host
   std::optional<std::string> output_failure_;  // the first write error
+  std::optional<std::string> failed_;          // fail(): ends the session, writing goes on
+  bool correct_host_clocks_ = true;
   void write_failed(const Status& st);         // records it once
   bool finalized_ = false;
   std::atomic<bool> stop_{false};

@@ -7,19 +7,22 @@
 
 #include <atomic>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <limits>
 #include <sstream>
 #include <thread>
 
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include "capture/manifest.h"
+#include "host/on_host_output.h"
 #include "orchestrator/journal.h"
 #include "orchestrator/runtime.h"
 #include "orchestrator/sessions.h"
 #include "orchestrator/system_clock.h"
+#include "session/on_host_port.h"
 #include "session/output_sink.h"
 #include "session/vcenter_port.h"
 
@@ -131,6 +134,29 @@ void fill_default_output(model::SessionSpec& spec) {
   if (spec.output.path.empty()) spec.output.path = default_output(spec);
 }
 
+/// Frames an on-host session holds for ordering (see run_session): each held frame costs
+/// its bytes plus about 100 bytes, so 1,000,000 frames of 1,500 bytes are ~1.6 GB.
+constexpr size_t kOnHostHeldFrames = 1'000'000;
+
+/// After an on-host session: names every capture file left on a host (not fetched), and
+/// removes the local staging copies once the output is complete (its manifest written).
+/// Returns false when a file was left on a host.
+bool finish_on_host(const OnHostConnector& on_host, const std::string& staging,
+                    const std::string& output) {
+  auto kept = on_host.kept();
+  for (const auto& k : kept) spdlog::error("left on the host: {}", k);
+  std::error_code ec;
+  if (staging.empty() || !std::filesystem::exists(staging, ec)) return kept.empty();
+  if (output != "-" && !std::filesystem::exists(capture::manifest_path_for(output), ec)) {
+    spdlog::warn("the output was not completed; the files fetched from the hosts are kept in {}",
+                 staging);
+    return kept.empty();
+  }
+  std::filesystem::remove_all(staging, ec);
+  if (ec) spdlog::warn("cannot remove the fetched copies in {}: {}", staging, ec.message());
+  return kept.empty();
+}
+
 /// Resolves the spec's VM targets to managed object ids (names can repeat: find_vm
 /// refuses an ambiguous one), so the orchestrator matches exactly the VM found here.
 Result<std::vector<model::VmInfo>> resolve_targets(vsphere::VCenter& vc, model::SessionSpec& spec) {
@@ -163,19 +189,6 @@ void undo_leftovers(const GlobalOptions& g, vsphere::VCenter& vc) {
 }
 
 }  // namespace
-
-void setup_logging(const GlobalOptions& g) {
-  auto logger = spdlog::stderr_color_mt("vm-capture");
-  if (g.json_logs) {
-    logger->set_pattern(
-        R"({"time":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l","msg":"%v"})", spdlog::pattern_time_type::utc);
-  } else {
-    logger->set_pattern("%H:%M:%S.%e %^%l%$ %v");
-  }
-  logger->set_level(g.quiet ? spdlog::level::warn
-                            : (g.verbosity > 0 ? spdlog::level::debug : spdlog::level::info));
-  spdlog::set_default_logger(logger);
-}
 
 int dry_run(const model::SessionSpec& spec_in, const GlobalOptions& g) {
   auto vc = connect_vcenter(g);
@@ -245,8 +258,15 @@ int dry_run(const model::SessionSpec& spec_in, const GlobalOptions& g) {
     if (host.ok()) {
       o << "  pktcap-uw: " << (model::supports_dir_both(host->version)
                                     ? "one process per NIC (--dir 2)"
-                                    : "two processes per NIC (--dir 0 and --dir 1)")
-        << ", output streamed with -o -\n";
+                                    : "two processes per NIC (--dir 0 and --dir 1)");
+      if (spec.output.on_host) {
+        auto d = host::on_host_directory(spec.output);
+        o << ", output written on the host in "
+          << (d.ok() ? *d : "(refused: " + d.error().message + ")")
+          << " and fetched when each capture stops\n";
+      } else {
+        o << ", output streamed with -o -\n";
+      }
     }
   }
   o << "output:  " << spec.output.path << "\n";
@@ -258,15 +278,6 @@ int run_session(const model::SessionSpec& spec_in, const GlobalOptions& g) {
   model::SessionSpec spec = spec_in;
   fill_default_output(spec);
   install_signals();
-
-  // The host side can write on a datastore and fetch the file (host/on_host_output),
-  // but sessions do not drive it yet: say so rather than capture somewhere else.
-  if (spec.output.on_host) {
-    spdlog::error("output.on_host: writing the capture on the host's datastore is not "
-                  "implemented in this version; remove on_host (the capture then streams to "
-                  "this machine, -w FILE)");
-    return kExitFailed;
-  }
 
   // Connect and find the targets before anything is started or changed.
   auto vc = connect_vcenter(g);
@@ -331,13 +342,40 @@ int run_session(const model::SessionSpec& spec_in, const GlobalOptions& g) {
   so.header.tool = std::string("vm-capture ") + VMC_VERSION;
   so.header.session = session_id;
   so.header.plan = spec.name;
-  auto sink = OutputSink::open(so);
+  if (spec.output.on_host) {
+    // On-host captures arrive whole when each stops: the merge holds frames until every
+    // stream has passed them or ended (no release by wall-clock age), so the output stays
+    // in time order within the memory bound of kOnHostHeldFrames; frames beyond it are
+    // written earlier and a later, older one counts as late in the manifest.
+    so.merge.max_delay_ns = std::numeric_limits<int64_t>::max();
+    so.merge.max_frames = kOnHostHeldFrames;
+  }
+  // Frames fetched from a host long after they were captured say nothing about its clock.
+  auto sink = OutputSink::open(so, /*correct_host_clocks=*/!spec.output.on_host);
   if (!sink.ok()) {
     spdlog::error("{}", sink.error().message);
     return kExitFailed;
   }
 
-  SshHostConnector hosts(g.ssh);
+  SshHostConnector ssh_hosts(g.ssh);
+  std::unique_ptr<OnHostConnector> on_host;
+  std::string staging;
+  if (spec.output.on_host) {
+    OnHostSettings oh;
+    oh.session_id = session_id;
+    oh.output = spec.output;
+    staging = (spec.output.path == "-" ? dir + "/" + session_id : spec.output.path) + ".onhost";
+    oh.staging_dir = staging;
+    OnHostEvents ev;
+    OutputSink* out = sink->get();
+    ev.end_session = [out](const std::string& why) { out->fail(why); };
+    ev.note = [out](const std::string& text) {
+      out->comment(std::chrono::system_clock::now(), text);
+    };
+    on_host = std::make_unique<OnHostConnector>(ssh_hosts, std::move(oh), std::move(ev));
+  }
+  orchestrator::HostConnector& hosts =
+      on_host ? static_cast<orchestrator::HostConnector&>(*on_host) : ssh_hosts;
   orchestrator::SystemClock clock;
   orchestrator::RuntimeOptions ro;
   ro.session_id = session_id;
@@ -370,6 +408,7 @@ int run_session(const model::SessionSpec& spec_in, const GlobalOptions& g) {
   done = true;
   if (status.joinable()) status.join();
   for (const auto& e : (*sink)->take_errors()) spdlog::warn("output: {}", e);
+  const bool kept_on_hosts = on_host && !finish_on_host(*on_host, staging, spec.output.path);
 
   const orchestrator::SessionSummary* sum = nullptr;
   if (result.ok()) sum = &*result;
@@ -394,16 +433,10 @@ int run_session(const model::SessionSpec& spec_in, const GlobalOptions& g) {
       spdlog::error("session failed: {}", sum->error);
       return kExitFailed;
     }
-    return kExitOk;
+    return kept_on_hosts ? kExitFailed : kExitOk;
   }
   spdlog::error("session failed: {}", result.error().message);
   return kExitFailed;
-}
-
-int show_status(const GlobalOptions& g) {
-  auto list = orchestrator::list_sessions(state_dir(g), orchestrator::pid_alive);
-  std::fputs(orchestrator::format_sessions(list).c_str(), stdout);
-  return kExitOk;
 }
 
 int run_cleanup(const GlobalOptions& g) {

@@ -28,9 +28,6 @@ inline constexpr int kExitFailed = 1;       // the session failed (after undoing
 inline constexpr int kExitUsage = 2;        // bad flags or plan
 inline constexpr int kExitConnect = 3;      // vCenter or a host unreachable / refused
 
-/// Sets up spdlog: plain lines or JSON on stderr; never prints secrets.
-void setup_logging(const GlobalOptions& g);
-
 /// Runs the session; returns the exit code.
 int run_session(const model::SessionSpec& spec, const GlobalOptions& g);
 
@@ -38,7 +35,6 @@ int run_session(const model::SessionSpec& spec, const GlobalOptions& g);
 /// override, ports) without changing anything.
 int dry_run(const model::SessionSpec& spec, const GlobalOptions& g);
 
-int show_status(const GlobalOptions& g);
 int run_cleanup(const GlobalOptions& g);
 
 }  // namespace vmc::session

@@ -603,14 +603,11 @@ TEST_F(Fault, SshDropMidSession) {
               gaps_text(res).c_str());
 }
 
-// 3. A host unreachable for 30 s: the session does not exit, captures again after, and
-//    every frame of the outage is either in the file or inside a reported gap.
-// OPEN PRODUCT BUG (issue 8, closing note): this case fails, so it is disabled and
-// gtest reports it as such in every run (--gtest_also_run_disabled_tests runs it). The
-// session survives the 30 s outage and captures after it, but the loss is seen ~18 s
-// late (a blocked channel open on the stalled connection) and the manifest's gap starts
-// when it is seen, not at the last frame received.
-TEST_F(Fault, DISABLED_HostUnreachableFor30s) {
+// 3. A host unreachable for 30 s (the lab stalls its connections and holds new ones):
+//    the session does not exit, captures again after, every frame of the outage is
+//    either in the file or inside a reported gap, which starts when the host was last
+//    heard from (not when the loss was noticed), and the cut-off pktcap-uw is stopped.
+TEST_F(Fault, HostUnreachableFor30s) {
   const std::string o = out("unreach");
   auto cap = start("unreach", "testvm1");
   ASSERT_TRUE(wait_capturing(*cap, o, &testvm1_));
@@ -640,17 +637,26 @@ TEST_F(Fault, DISABLED_HostUnreachableFor30s) {
     if (t.t >= fault && t.t < reachable) ++truth_out;
   got_out = res.frames_of([&](const CapFrame& f) { return f.port_pin() && f.ts >= fault && f.ts < reachable; });
   double gap_total = 0;
-  for (const auto& g : res.gaps) gap_total += secs(g.to - g.from);
+  int64_t gap_from = 0, gap_to = 0;
+  for (const auto& g : res.gaps) {
+    gap_total += secs(g.to - g.from);
+    if (!gap_from || g.from < gap_from) gap_from = g.from;
+    gap_to = std::max(gap_to, g.to);
+  }
+  ASSERT_NE(0, gap_from) << "no gap reported for a 30 s outage";
+  EXPECT_LE(gap_from, fault + kEdge) << "the gap starts after frames were already lost";
   // The stretch really missing from the file: first and last lost frame (in a gap or not).
   const Window w = window(res, truth, fault - kEdge, res.end);
   const size_t missing = w.missing();
   const int64_t miss_from = w.first_missing, miss_to = w.last_missing;
   std::printf("[unreachable-30s] frames before %zu, during the 30 s outage %zu of %zu that crossed "
               "the port, after %zu; %zu frames missing, from %+.3f s to %+.3f s after the fault; "
-              "gaps reported: %.3f s in all; late frames %lld; %s\n%s",
+              "gaps reported: %.3f s in all, from %+.3f s to %+.3f s after the fault (host "
+              "reachable again at +30 s); late frames %lld; %s\n%s",
               res.frames_of([&](const CapFrame& f) { return f.port_pin() && f.ts < fault; }), got_out,
               truth_out, after, missing, miss_from ? secs(miss_from - fault) : 0.0,
-              miss_to ? secs(miss_to - fault) : 0.0, gap_total,
+              miss_to ? secs(miss_to - fault) : 0.0, gap_total, secs(gap_from - fault),
+              secs(gap_to - fault),
               static_cast<long long>(res.has_manifest() ? res.manifest["counts"].value("late_frames", 0) : -1),
               cov.text().c_str(), gaps_text(res).c_str());
   for (const auto& e : res.events("esx01")) std::printf("  %s\n", e.substr(0, 220).c_str());
@@ -772,20 +778,38 @@ TEST_F(Fault, LocalDiskFull) {
               short_log(log, 6).c_str());
 }
 
+// Runs `cmd` on a lab host over OpenSSH (the lab's ssh_config); stdout and stderr.
+std::string ssh_lab_host(const std::string& host, const std::string& cmd) {
+  (void)pktcap_lines_on(*lab, *find_by_name(lab->info().at("hosts"), host));  // writes askpass.sh
+  return sh("SSH_ASKPASS='" + lab->state_dir() + "/askpass.sh' SSH_ASKPASS_REQUIRE=force ssh -F '" +
+            lab->info().at("ssh_config").get<std::string>() + "' " + host + " '" + cmd + "' 2>&1")
+      .out;
+}
+
+/// Writes a plan capturing testvm1 to `output` with on-host output on datastore1.
+void write_on_host_plan(const std::string& plan, const std::string& name, const std::string& output) {
+  std::ofstream f(plan);
+  f << "name: " << name << "\ntargets:\n  vms:\n    - testvm1\noutput:\n  path: " << output
+    << "\n  on_host:\n    datastore: datastore1\n";
+}
+
+/// Capture files of ours on datastore1 (vmc-*.pcap under vm-capture/).
+std::vector<std::string> our_files_on_datastore1() {
+  std::vector<std::string> out;
+  for (const auto& l : lines(ssh_lab_host("esx01", "ls /vmfs/volumes/datastore1/vm-capture")))
+    if (l.rfind("vmc-", 0) == 0) out.push_back(l);
+  return out;
+}
+
 // 6. On-host output (a plan's output.on_host: the capture written on the datastore and
-//    fetched at the end) while the datastore fills: the capture stops cleanly and what
-//    was written is fetched and kept.
-// OPEN (issue 8, closing note): on-host output is not implemented in sessions (the
-// session refuses output.on_host), so this case fails and is disabled; gtest reports it
-// in every run (--gtest_also_run_disabled_tests runs it).
-TEST_F(Fault, DISABLED_DatastoreFullOnHostOutput) {
+//    fetched when it stops) while the datastore fills: the lab's pktcap-uw ends with a
+//    write error, the session ends by itself saying why (not restarting the capture on
+//    a full datastore), and what was written is fetched and kept; nothing of ours is left
+//    on the datastore, nothing left running, the override is restored.
+TEST_F(Fault, DatastoreFullOnHostOutput) {
   const std::string o = out("onhost");
   const std::string plan = dir_ + "/onhost.yaml";
-  {
-    std::ofstream f(plan);
-    f << "name: onhost-fault\ntargets:\n  vms:\n    - testvm1\noutput:\n  path: " << o
-      << "\n  on_host:\n    datastore: datastore1\n";
-  }
+  write_on_host_plan(plan, "onhost-fault", o);
   auto check = sh(capture_binary() + " plan check '" + plan + "' 2>&1");
   ASSERT_EQ(0, check.status) << check.out;
   auto cap = std::make_unique<CaptureProcess>("--state-dir '" + state_ + "' plan run '" + plan + "'",
@@ -793,13 +817,9 @@ TEST_F(Fault, DISABLED_DatastoreFullOnHostOutput) {
   ASSERT_TRUE(wait_until([&] { return override_of(testvm1_) == "manual" || !cap->running(); }, 30s))
       << short_log(cap->log());
   std::this_thread::sleep_for(3s);
-  const auto& esx01 = *find_by_name(lab->info().at("hosts"), "esx01");
-  auto ssh_esx01 = [&](const std::string& cmd) {
-    return sh("SSH_ASKPASS='" + lab->state_dir() + "/askpass.sh' SSH_ASKPASS_REQUIRE=force ssh -F '" +
-              lab->info().at("ssh_config").get<std::string>() + "' esx01 '" + cmd + "' 2>&1").out;
-  };
-  (void)pktcap_lines_on(*lab, esx01);  // writes askpass.sh
-  const std::string on_ds_before = ssh_esx01("ls -l /vmfs/volumes/datastore1");
+  auto ssh_esx01 = [&](const std::string& cmd) { return ssh_lab_host("esx01", cmd); };
+  const std::string on_ds_before = ssh_esx01("ls -l /vmfs/volumes/datastore1/vm-capture");
+  const std::string vdf_before = ssh_esx01("vdf -h");
   const auto procs = pktcaps_on_hosts(*lab);
   const bool writes_on_host = std::any_of(procs.begin(), procs.end(), [](const std::string& p) {
     return p.find("/vmfs/volumes/datastore1") != std::string::npos;
@@ -808,29 +828,171 @@ TEST_F(Fault, DISABLED_DatastoreFullOnHostOutput) {
                               << joined(procs) << "\n" << on_ds_before;
   const int64_t fault = now_ns();
   lab->post("/fault/fill?target=datastore1");
+  const std::string vdf_full = ssh_esx01("vdf -h");
   auto rc = cap->wait_exit(10s);
   const bool stopped_itself = rc.has_value();
+  const int64_t ended = now_ns();
   if (!rc) rc = cap->stop(SIGINT);
-  const std::string on_ds_after = ssh_esx01("ls -l /vmfs/volumes/datastore1");
+  const auto left_on_ds = our_files_on_datastore1();
+  const std::string on_ds_after = ssh_esx01("ls -l /vmfs/volumes/datastore1/vm-capture");
   ssh_esx01("rm /vmfs/volumes/datastore1/lab-fill.bin");
   EXPECT_EQ(std::string::npos, ssh_esx01("ls /vmfs/volumes/datastore1").find("lab-fill.bin"));
-  EXPECT_TRUE(stopped_itself) << "the session went on for 10 s with its datastore full:\n" << short_log(cap->log());
-  EXPECT_TRUE(without(cap->log(), lab->state_dir()).find("datastore") != std::string::npos ||
-              without(cap->log(), lab->state_dir()).find("space") != std::string::npos)
-      << "no message about the full datastore:\n" << short_log(cap->log());
+  const std::string log = without(cap->log(), lab->state_dir());
+  EXPECT_TRUE(stopped_itself) << "the session went on for 10 s with its datastore full:\n" << short_log(log);
+  EXPECT_NE(0, *rc) << "exit code 0 although the capture could not go on:\n" << short_log(log);
+  EXPECT_TRUE(log.find("datastore") != std::string::npos || log.find("space") != std::string::npos)
+      << "no message about the full datastore:\n" << short_log(log);
+  EXPECT_TRUE(left_on_ds.empty()) << "capture files left on datastore1 (not fetched):\n"
+                                  << joined(left_on_ds) << "\n" << short_log(log);
 
   auto res = load_outcome(o);
+  EXPECT_TRUE(res.has_manifest()) << "no manifest:\n" << short_log(log);
   EXPECT_GT(res.frames.size(), 0u) << "nothing fetched/kept";
   EXPECT_GT(res.frames_of([&](const CapFrame& f) { return f.ts < fault; }), 0u);
+  EXPECT_EQ(0u, duplicates(res)) << "the same frame twice in the file";
+  // Every frame that crossed the port while the capture ran is in the file, up to the
+  // fill (after it pktcap-uw cannot write) and up to kEdge before it.
+  auto truth = truth_frames_on("testvm1", res.start, fault - kEdge);
+  size_t crossed = 0, kept = 0;
+  {
+    std::multiset<std::pair<int64_t, int>> got;
+    for (const auto& f : res.frames)
+      if (f.port_pin()) got.insert({f.ts / 1000, f.len});
+    for (const auto& t : truth) {
+      const bool watched = std::any_of(res.pins.begin(), res.pins.end(), [&](const PinWin& p) {
+        return p.host == t.host && p.port == std::to_string(t.port) && t.t >= p.start;
+      });
+      if (!watched) continue;
+      ++crossed;
+      auto it = got.find({t.t / 1000, t.len});
+      if (it != got.end()) {
+        got.erase(it);
+        ++kept;
+      }
+    }
+  }
+  EXPECT_EQ(crossed, kept) << "frames written on the datastore before the fill are missing";
+  EXPECT_EQ(std::string::npos, log.find("left on the host")) << short_log(log);
+  EXPECT_FALSE(std::filesystem::exists(o + ".onhost")) << "fetched copies not cleaned up";
   auto left = pktcaps_on_hosts(*lab);
   EXPECT_TRUE(left.empty()) << joined(left);
   EXPECT_EQ(std::nullopt, override_of(testvm1_));
-  std::printf("[datastore-full] pktcap-uw writes on the datastore: %s; %s (exit %d); %zu frames "
-              "kept locally (%zu before the fill)\n  pktcap-uw: %s\n  datastore1 before the "
-              "fill:\n%s  after:\n%s",
+  std::string why;
+  for (const auto& l : lines(log))
+    if (l.find("session failed") != std::string::npos) why = l.substr(0, 400);
+  std::printf("[datastore-full] pktcap-uw writes on the datastore: %s; %s %.1f s after the fill "
+              "(exit %d); %zu frames kept locally (%zu before the fill; %zu of %zu that crossed the "
+              "port before it); capture files left on datastore1: %zu\n  pktcap-uw: %s\n  %s\n"
+              "  datastore1 before the fill:\n%s  vdf -h after the fill:\n%s  after:\n%s",
               writes_on_host ? "yes" : "NO", stopped_itself ? "stopped by itself" : "did NOT stop",
-              *rc, res.frames.size(), res.frames_of([&](const CapFrame& f) { return f.ts < fault; }),
-              joined(procs, "; ").c_str(), on_ds_before.c_str(), on_ds_after.c_str());
+              secs(ended - fault), *rc, res.frames.size(),
+              res.frames_of([&](const CapFrame& f) { return f.ts < fault; }), kept, crossed,
+              left_on_ds.size(), joined(procs, "; ").c_str(), why.c_str(), on_ds_before.c_str(),
+              vdf_full.c_str(), on_ds_after.c_str());
+  (void)vdf_before;
+}
+
+// 6b. On-host output through a reset: the VM's port changes, the session starts a
+//     capture of the new port (a new file on the datastore) and fetches the old one;
+//     frames from before and after the reset are in the output, in time order; nothing
+//     is left on the datastore or running, the override is restored.
+TEST_F(Fault, OnHostOutputThroughReset) {
+  const std::string o = out("onhost-reset");
+  const std::string plan = dir_ + "/onhost-reset.yaml";
+  write_on_host_plan(plan, "onhost-reset", o);
+  auto cap = std::make_unique<CaptureProcess>("--state-dir '" + state_ + "' plan run '" + plan + "'",
+                                              dir_ + "/onhost-reset.log");
+  ASSERT_TRUE(wait_until([&] { return override_of(testvm1_) == "manual" || !cap->running(); }, 30s))
+      << short_log(cap->log());
+  ASSERT_TRUE(wait_until([&] { return !our_files_on_datastore1().empty() || !cap->running(); }, 30s))
+      << "no capture file on datastore1:\n" << short_log(cap->log());
+  std::this_thread::sleep_for(3s);
+  const auto files_before = our_files_on_datastore1();
+  const int64_t reset_at = now_ns();
+  auto after = json::parse(lab->post("/vm/testvm1/reset"));
+  const int64_t new_port = after.at("ports").begin()->get<int64_t>();
+  std::this_thread::sleep_for(5s);  // DHCP 1 s after the boot, re-pin, frames
+  const auto files_during = our_files_on_datastore1();
+  ASSERT_TRUE(cap->running()) << short_log(cap->log());
+  const int rc = cap->stop(SIGINT);
+  const std::string log = without(cap->log(), lab->state_dir());
+  EXPECT_EQ(0, rc) << short_log(log);
+  const auto files_after = our_files_on_datastore1();
+
+  auto res = load_outcome(o);
+  auto truth = truth_frames_on("testvm1", res.start, res.end);
+  auto cov = coverage(res, truth);
+  common_checks(res, {}, "testvm1", reset_at, cov, std::nullopt, testvm1_.cluster, testvm1_.ref);
+  const size_t on_new = res.frames_of([&](const CapFrame& f) { return f.port == std::to_string(new_port); });
+  const size_t before = res.frames_of([&](const CapFrame& f) { return f.port_pin() && f.ts < reset_at; });
+  EXPECT_GT(on_new, 0u) << "nothing captured on the new port " << new_port << " after the reset";
+  EXPECT_GT(before, 0u);
+  size_t out_of_order = 0;
+  for (size_t i = 1; i < res.frames.size(); ++i)
+    if (res.frames[i].ts < res.frames[i - 1].ts) ++out_of_order;
+  EXPECT_EQ(0u, out_of_order) << "frames not in time order in the output";
+  EXPECT_EQ(1u, files_before.size()) << joined(files_before);
+  EXPECT_EQ(1u, files_during.size()) << "the old capture's file is fetched at the re-pin:\n"
+                                     << joined(files_during);
+  EXPECT_NE(files_before, files_during) << "the new port is captured to a new file";
+  EXPECT_TRUE(files_after.empty()) << "capture files left on datastore1:\n" << joined(files_after);
+  EXPECT_FALSE(std::filesystem::exists(o + ".onhost")) << "fetched copies not cleaned up";
+  std::printf("[onhost-reset] frames before the reset %zu, on the new port %lld %zu; %zu out of "
+              "time order; files on datastore1 before the reset %s, after it %s, after the "
+              "session %zu; late frames %lld; %s\n%s",
+              before, static_cast<long long>(new_port), on_new, out_of_order,
+              joined(files_before, ",").c_str(), joined(files_during, ",").c_str(), files_after.size(),
+              static_cast<long long>(res.has_manifest() ? res.manifest["counts"].value("late_frames", 0) : -1),
+              cov.text().c_str(), gaps_text(res).c_str());
+}
+
+// 6c. On-host output while the host's SSH connections drop: the capture on the host
+//     goes on writing; the session stops it by PID once it reconnects, fetches its file
+//     and starts a new one. Frames from before and after the drop are in the output;
+//     nothing is left on the datastore or running.
+TEST_F(Fault, OnHostOutputSshDrop) {
+  const std::string o = out("onhost-drop");
+  const std::string plan = dir_ + "/onhost-drop.yaml";
+  write_on_host_plan(plan, "onhost-drop", o);
+  auto cap = std::make_unique<CaptureProcess>("--state-dir '" + state_ + "' plan run '" + plan + "'",
+                                              dir_ + "/onhost-drop.log");
+  ASSERT_TRUE(wait_until([&] { return override_of(testvm1_) == "manual" || !cap->running(); }, 30s))
+      << short_log(cap->log());
+  ASSERT_TRUE(wait_until([&] { return !our_files_on_datastore1().empty() || !cap->running(); }, 30s))
+      << "no capture file on datastore1:\n" << short_log(cap->log());
+  std::this_thread::sleep_for(2s);
+  const int64_t fault = now_ns();
+  lab->post("/fault/ssh-drop?host=esx01");
+  std::this_thread::sleep_for(6s);
+  const auto files_during = our_files_on_datastore1();
+  ASSERT_TRUE(cap->running()) << short_log(cap->log());
+  const int rc = cap->stop(SIGINT);
+  const std::string log = without(cap->log(), lab->state_dir());
+  EXPECT_EQ(0, rc) << short_log(log);
+  const auto files_after = our_files_on_datastore1();
+
+  auto res = load_outcome(o);
+  auto truth = truth_frames_on("testvm1", res.start, res.end);
+  auto cov = coverage(res, truth);
+  common_checks(res, {}, "testvm1", fault, cov, std::nullopt, testvm1_.cluster, testvm1_.ref);
+  const size_t after = res.frames_of([&](const CapFrame& f) { return f.port_pin() && f.ts > fault + 2 * kSec; });
+  EXPECT_GT(after, 0u) << "nothing captured after the SSH drop";
+  // The capture on the host went on writing while its connection was down, and the new
+  // one started before it was stopped: what crossed the port meanwhile is in the file.
+  const GapWin* gap = nullptr;
+  for (const auto& g : res.gaps)
+    if (g.from >= fault - kEdge && !gap) gap = &g;
+  const Window w = gap ? window(res, truth, gap->from, gap->to) : Window{};
+  EXPECT_EQ(0u, w.missing()) << "frames lost while the connection was down\n" << gaps_text(res);
+  EXPECT_TRUE(files_after.empty()) << "capture files left on datastore1:\n" << joined(files_after);
+  EXPECT_EQ(std::string::npos, log.find("left on the host")) << short_log(log);
+  EXPECT_FALSE(std::filesystem::exists(o + ".onhost")) << "fetched copies not cleaned up";
+  std::printf("[onhost-ssh-drop] frames before the drop %zu, after it %zu; while the session had "
+              "no connection (the reported gap) %zu frames crossed the port, %zu of them in the "
+              "file; files on datastore1 6 s after the drop: %s; after the session %zu; %s\n%s",
+              res.frames_of([&](const CapFrame& f) { return f.port_pin() && f.ts < fault; }), after,
+              w.crossed, w.captured, joined(files_during, ",").c_str(), files_after.size(),
+              cov.text().c_str(), gaps_text(res).c_str());
 }
 
 // 7. The captured VM is deleted: the session (its only target) ends with a clear

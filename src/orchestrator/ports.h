@@ -36,6 +36,10 @@ class FrameSink {
  public:
   virtual ~FrameSink() = default;
   virtual void frame(const Pin& pin, const CapturedFrame& f) = 0;
+  /// pktcap-uw's own count of frames it dropped (its final report, "dropped N
+  /// packets"), when its capture of `pin` ended; before Sink::pin_closed when the
+  /// capture was stopped by the orchestrator.
+  virtual void capture_dropped(const Pin& /*pin*/, uint64_t /*dropped*/) {}
 };
 
 /// Everything a host needs to start one pktcap-uw for a pin.
@@ -66,6 +70,9 @@ struct CaptureStatus {
   std::string detail;  // pktcap-uw's last error line, "port 33554436 gone", ...
   /// Exited because the host connection was lost (the process may still run there).
   bool host_lost = false;
+  /// host_lost, and the capture goes on recording on the host (on-host output, fetched
+  /// later): its NIC stays covered, no gap, until the pin's next capture runs.
+  bool still_recording = false;
   /// Exited/Deaf: when the capture was last known to work, if before now (the host
   /// was last heard from then): the gap in the capture starts there.
   std::optional<model::TimePoint> since;

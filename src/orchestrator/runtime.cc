@@ -617,6 +617,7 @@ void Runtime::check_health() {
     if (p.pin.kind != PinKind::Uplink) {
       stop_reasons_[{p.pin.vm.value, p.pin.mac}] = text;
       gap_from_[{p.pin.vm.value, p.pin.mac}] = lost_at;
+      if (st.still_recording) recording_on_host_[{p.pin.vm.value, p.pin.mac}] = p.pin.key();
     }
     Pin pin = p.pin;
     running_.erase(running_.begin() + static_cast<std::ptrdiff_t>(i));
@@ -632,6 +633,21 @@ void Runtime::update_coverage(const std::string& why) {
   for (const auto& p : running_)
     if (p.pin.kind != PinKind::Uplink)
       covered[{p.pin.vm.value, p.pin.mac}] = {p.pin.vm, p.pin.vm_name};
+  // A capture cut off from us but still recording on its host covers its NIC until the
+  // NIC's next capture runs (its frames come when its file is fetched).
+  for (auto it = recording_on_host_.begin(); it != recording_on_host_.end();) {
+    const bool restarted = std::any_of(running_.begin(), running_.end(), [&](const RunningPin& p) {
+      return p.pin.kind != PinKind::Uplink && p.pin.vm.value == it->first.first && p.pin.mac == it->first.second;
+    });
+    const bool vm_left = !std::any_of(obs_.vms.begin(), obs_.vms.end(),
+                                      [&](const model::VmInfo& v) { return v.ref.value == it->first.first; });
+    if (restarted || vm_left) {
+      it = recording_on_host_.erase(it);
+      continue;
+    }
+    if (auto c = covered_.find(it->first); c != covered_.end()) covered[it->first] = c->second;
+    ++it;
+  }
   for (const auto& [nic, who] : covered_) {
     if (covered.count(nic) || open_gaps_.count(nic)) continue;
     auto reason = stop_reasons_.count(nic) ? stop_reasons_[nic] : why;

@@ -135,6 +135,8 @@ class Runtime {
   };
   std::map<std::string, std::vector<Orphan>> orphans_;  // host ref -> cut-off captures
   std::set<std::string> host_waits_;     // hosts being reconnected (noted once)
+  // NIC -> pin key of its capture cut off from us but still recording on the host.
+  std::map<std::pair<std::string, std::string>, std::string> recording_on_host_;
   std::set<std::string> refused_hosts_;  // hosts that refused our key or login (reported once)
   std::set<std::string> restarting_;  // pin keys whose capture died and is to be restarted
   std::optional<model::TimePoint> vcenter_failing_since_;

@@ -507,6 +507,35 @@ TEST_F(RuntimeTest, LostHostGapStartsWhenLastHeardAndTheCutOffCaptureIsKilledLat
   EXPECT_EQ(1u, stopped_1001);
 }
 
+// An on-host capture cut off from us goes on recording on its host: no gap is reported
+// while the connection is re-made, and its pin is captured again after.
+TEST_F(RuntimeTest, CaptureStillRecordingOnTheHostIsNoGap) {
+  spec.drs.enabled = false;
+  spec.stop.duration = 10s;
+  const auto t0 = clock.t;
+  auto& esx01 = hosts.host("esx01", "host-1");
+  vcenter.at(4s, [&](FakeWorld&) {
+    CaptureStatus lost{CaptureStatus::Health::Exited, "connection-lost"};
+    lost.host_lost = true;
+    lost.still_recording = true;
+    lost.since = t0 + 3s;
+    esx01.health[1001] = lost;
+    esx01.fail_start = 4;
+    esx01.fail_code = "ssh.disconnected";
+  });
+  auto r = run();
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_TRUE(r->gaps.empty()) << r->gaps.size() << " gap(s), the first from "
+                               << (r->gaps.empty() ? 0 : (r->gaps[0].from - t0).count());
+  ASSERT_EQ(2u, r->pins.size());
+  EXPECT_EQ(Strings({"esx01 start esx01 port 100 both pid 1001", "esx01 start esx01 port 100 both FAILED",
+                     "esx01 start esx01 port 100 both FAILED", "esx01 start esx01 port 100 both FAILED",
+                     "esx01 start esx01 port 100 both FAILED",
+                     "esx01 start esx01 port 100 both pid 1002",  // the new one first, then
+                     "esx01 kill pid 1001", "esx01 stop pid 1002"}),  // the cut-off one
+            log);
+}
+
 // A host that refuses our host key (or login) needs the user: the session says so as an
 // error and ends with one, instead of retrying quietly.
 TEST_F(RuntimeTest, RefusedHostKeyIsAnErrorOfTheSession) {

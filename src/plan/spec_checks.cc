@@ -45,7 +45,7 @@ void check_output(const model::OutputSpec& o, std::vector<Problem>& out) {
   bool to_stdout = o.path == "-";
   if (to_stdout && o.on_host) {
     conflict(out, "output.on_host",
-             "on_host writes files on the host's datastore and fetches them at the end, so it "
+             "on_host writes files on the host's datastore and fetches each as its capture stops, so it "
              "cannot stream to stdout (output path '-'); remove on_host or write to a file",
              "output.path");
   }

@@ -67,7 +67,7 @@ std::string describe(const model::SessionSpec& spec) {
   }
   if (o.on_host) {
     line(out, "on host", (o.datastore.empty() ? std::string("/tmp") : o.datastore) +
-                             (o.force_tmp ? " (ramdisk allowed)" : "") + ", fetched at the end");
+                             (o.force_tmp ? " (ramdisk allowed)" : "") + ", fetched as each capture stops");
   }
   const bool has_vms = !spec.vms.empty();
   line(out, "drs", !spec.drs.enabled ? "left alone"

@@ -55,7 +55,7 @@ TEST(Describe, EverySettingShows) {
       "  stop:      after 1h30m, or after 3 boot(s), or on Ctrl-C\n"
       "  output:    stdout (pcapng), first 128 bytes of each frame\n"
       "  rotation:  every 500MB, keeping the newest 20 files\n"
-      "  on host:   datastore1, fetched at the end\n"
+      "  on host:   datastore1, fetched as each capture stops\n"
       "  drs:       left alone\n"
       "  bridge:    off\n",
       describe(s));

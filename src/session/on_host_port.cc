@@ -328,6 +328,7 @@ CaptureStatus OnHostPort::status(const CaptureHandle& handle) {
     }
     auto s = make_status(CaptureStatus::Health::Exited, detail);
     s.host_lost = true;
+    s.still_recording = true;
     return s;
   }
   collect(*cap);

@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 namespace vmc::session {
 
@@ -89,14 +90,29 @@ void OutputSink::pin_opened(const Pin& pin, model::TimePoint at, const std::stri
   out_->event(capture::ManifestEvent{to_ns(at), "pin-opened", pin.name() + ": " + reason});
 }
 
+void OutputSink::capture_dropped(const Pin& pin, uint64_t dropped) {
+  if (dropped > 0)
+    spdlog::warn("{}: pktcap-uw dropped {} frame(s) on the host (it could not keep up)",
+                 pin.name(), dropped);
+  std::lock_guard lk(mu_);
+  dropped_[pin.key()] += dropped;
+}
+
 void OutputSink::pin_closed(const Pin& pin, model::TimePoint at, const std::string& reason) {
   std::lock_guard lk(mu_);
   if (finalized_) return;
   auto it = ifaces_.find(pin.key());
   if (it == ifaces_.end()) return;
+  // pktcap-uw counts per process: a --dir 2 capture's count goes on its first interface.
+  std::optional<uint64_t> dropped;
+  if (auto d = dropped_.find(pin.key()); d != dropped_.end()) {
+    dropped = d->second;
+    dropped_.erase(d);
+  }
   for (auto& [d, id] : it->second) {
-    auto st = out_->end_pin(id, reason, std::nullopt, to_ns(at));
+    auto st = out_->end_pin(id, reason, dropped, to_ns(at));
     if (!st.ok()) errors_.push_back(st.error().message);
+    dropped.reset();
   }
   ifaces_.erase(it);
 }

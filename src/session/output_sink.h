@@ -30,6 +30,7 @@ class OutputSink : public orchestrator::Sink {
   void frame(const orchestrator::Pin& pin, const orchestrator::CapturedFrame& f) override;
   void pin_opened(const orchestrator::Pin& pin, model::TimePoint at,
                   const std::string& reason) override;
+  void capture_dropped(const orchestrator::Pin& pin, uint64_t dropped) override;
   void pin_closed(const orchestrator::Pin& pin, model::TimePoint at,
                   const std::string& reason) override;
   void comment(model::TimePoint at, const std::string& text) override;
@@ -59,6 +60,7 @@ class OutputSink : public orchestrator::Sink {
   std::unique_ptr<capture::SessionOutput> out_;
   // pin key -> interface per direction (In/Out/Both)
   std::map<std::string, std::map<model::Direction, uint32_t>> ifaces_;
+  std::map<std::string, uint64_t> dropped_;  // pin key -> pktcap-uw's dropped count
   orchestrator::SinkTotals totals_;
   std::vector<std::string> errors_;
   std::map<std::string, capture::ClockOffset> clocks_;  // per host

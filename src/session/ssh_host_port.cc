@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 
@@ -51,6 +52,15 @@ namespace {
 constexpr auto kPortCheckInterval = std::chrono::seconds(5);
 }  // namespace
 
+namespace {
+// pktcap-uw's final count of dropped frames, once it printed it.
+std::optional<uint64_t> final_drops(const host::PktcapStatus& st) {
+  if (auto d = st.dumped()) return static_cast<uint64_t>(std::max<int64_t>(0, d->drop));
+  if (auto f = st.final_stats()) return static_cast<uint64_t>(std::max<int64_t>(0, f->drop));
+  return std::nullopt;
+}
+}  // namespace
+
 struct SshHostPort::Capture {
   Pin pin;
   orchestrator::FrameSink* sink = nullptr;
@@ -59,7 +69,17 @@ struct SshHostPort::Capture {
   capture::PcapStreamReader reader;
   std::optional<Error> stream_error;
   std::chrono::steady_clock::time_point last_port_check = std::chrono::steady_clock::now();
+  bool drops_reported = false;
   explicit Capture(const Pin& p) : pin(p), reader(p.name()) {}
+
+  // Passes pktcap-uw's dropped count to the sink, once, when it has printed it.
+  void report_drops() {
+    if (drops_reported || !proc) return;
+    if (auto n = final_drops(proc->status())) {
+      drops_reported = true;
+      sink->capture_dropped(pin, *n);
+    }
+  }
 
   void feed(std::string_view bytes) {
     std::lock_guard lk(mu);
@@ -158,6 +178,7 @@ Status SshHostPort::stop_capture(const CaptureHandle& handle) {
     if (r.error().code == "pktcap.no-pid") return Status();
     return r.error().context(info_.name);
   }
+  cap->report_drops();
   if (!r->gone) {
     return Error("pktcap.stop", info_.name + ": pktcap-uw PID " + std::to_string(handle.pid) +
                                     " did not exit: " + r->note);
@@ -199,6 +220,7 @@ CaptureStatus SshHostPort::status(const CaptureHandle& handle) {
       auto ex = cap->proc->exit_info();
       std::string detail = host::to_string(*h);
       if (ex && !ex->detail.empty()) detail += ": " + ex->detail;
+      cap->report_drops();
       CaptureStatus s{CaptureStatus::Health::Exited, detail};
       if (ex && ex->connection_lost) {
         s.host_lost = true;

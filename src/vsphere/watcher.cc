@@ -1,6 +1,7 @@
 // The Watcher behind VCenter::watch: the session's PropertyCollector, one filter over
-// the watched VMs, their hosts' port groups and an EventHistoryCollector's latestPage,
-// read with WaitForUpdatesEx and turned into model::VmEvent by EventTranslator.
+// the watched VMs and an EventHistoryCollector's latestPage, another over their hosts'
+// port groups (replaced alone when the VMs' hosts change, so the VMs are not fetched
+// again), read with WaitForUpdatesEx and turned into model::VmEvent by EventTranslator.
 #include <set>
 
 #include "vsphere/datetime.h"
@@ -69,7 +70,7 @@ class VimWatcher : public Watcher {
     UpdateBatch batch = batch_from_update(**u);
     out = feed(batch, model::TimePoint(std::chrono::system_clock::now()));
     if (hosts_changed()) {
-      if (auto st = make_filter(); !st) return st.error();
+      if (auto st = make_host_filter(); !st) return st.error();
     }
     order_events(out);
     return out;
@@ -100,10 +101,27 @@ class VimWatcher : public Watcher {
     return now != hosts_;
   }
 
+  // The VMs and the event page: made once per session.
   Status make_filter() {
-    if (!filter_.empty()) {
-      auto f = filter_;
-      filter_ = {};
+    std::vector<PropertyQuery> qs;
+    // The event collector goes first: the govmomi simulator (0.24) crashes matching an
+    // update of a session-scoped object against a first propSet of another type.
+    qs.push_back({{collector_}, {}, "EventHistoryCollector", {"latestPage"}});
+    qs.push_back({vms_, {}, "VirtualMachine", kVmPaths});
+    auto f = impl_.session.run([&](VimClient& v) { return v.create_filter(pc_, qs); });
+    if (!f.ok()) return f.error();
+    filter_ = *f;
+    version_.clear();
+    hosts_.clear();
+    return make_host_filter();
+  }
+
+  // The port groups of the hosts the VMs are on now: replaced when that set changes.
+  // The new filter's state comes with the next update (the version goes on).
+  Status make_host_filter() {
+    if (!host_filter_.empty()) {
+      auto f = host_filter_;
+      host_filter_ = {};
       (void)impl_.session.run([&](VimClient& v) { return v.destroy_filter(f); });
     }
     hosts_.clear();
@@ -111,18 +129,12 @@ class VimWatcher : public Watcher {
       auto h = tr_.host_of(vm);
       if (!h.empty()) hosts_.insert(h);
     }
+    if (hosts_.empty()) return {};
     std::vector<PropertyQuery> qs;
-    // The event collector goes first: the govmomi simulator (0.24) crashes matching an
-    // update of a session-scoped object against a first propSet of another type.
-    qs.push_back({{collector_}, {}, "EventHistoryCollector", {"latestPage"}});
-    qs.push_back({vms_, {}, "VirtualMachine", kVmPaths});
-    if (!hosts_.empty()) {
-      qs.push_back({{hosts_.begin(), hosts_.end()}, {}, "HostSystem", {"config.network.portgroup"}});
-    }
+    qs.push_back({{hosts_.begin(), hosts_.end()}, {}, "HostSystem", {"config.network.portgroup"}});
     auto f = impl_.session.run([&](VimClient& v) { return v.create_filter(pc_, qs); });
     if (!f.ok()) return f.error();
-    filter_ = *f;
-    version_.clear();
+    host_filter_ = *f;
     return {};
   }
 
@@ -132,6 +144,7 @@ class VimWatcher : public Watcher {
     // still reported (as its property change) instead of becoming the new baseline.
     hosts_.clear();
     filter_ = {};
+    host_filter_ = {};
     pc_ = {};
     collector_ = {};
     if (auto st = build(); !st) return st;
@@ -151,14 +164,15 @@ class VimWatcher : public Watcher {
   void teardown() {
     if (impl_.session.generation() != generation_) return;  // the server already forgot them
     if (!filter_.empty()) (void)impl_.session.vim().destroy_filter(filter_);
+    if (!host_filter_.empty()) (void)impl_.session.vim().destroy_filter(host_filter_);
     if (!collector_.empty()) (void)impl_.session.vim().destroy_collector(collector_);
-    filter_ = collector_ = pc_ = {};
+    filter_ = host_filter_ = collector_ = pc_ = {};
   }
 
   VCenter::Impl& impl_;
   std::vector<model::MoRef> vms_;
   EventTranslator tr_;
-  model::MoRef pc_, filter_, collector_;
+  model::MoRef pc_, filter_, host_filter_, collector_;
   std::set<model::MoRef> hosts_;
   std::string version_;
   uint64_t generation_ = 0;

@@ -290,7 +290,8 @@ std::vector<Action> reconcile(const model::SessionSpec& spec, const Observation&
   }
 
   std::set<OverrideKey> wanted_overrides;
-  for (const auto& [key, name] : desired.overrides) {
+  for (const auto& [key_binding, name] : desired.overrides) {
+    const OverrideKey& key = key_binding;  // a lambda may not capture a structured binding (clang 14)
     if (!wanted_overrides.insert(key).second) continue;
     bool held = std::any_of(running.overrides.begin(), running.overrides.end(),
                             [&](const HeldOverride& h) { return h.cluster == key.cluster && h.vm == key.vm; });

@@ -5,7 +5,10 @@
 # ASan+UBSan and the fuzz targets link the same libraries. The TSan build is another.
 # For compile time on two cores, both build with -O0 -g1 (VMC_SAN_OPT; line tables keep
 # the reports' stack traces readable), test code gets no fuzzing coverage, and no
-# NDEBUG, so asserts stay on. Integration tests, lab and benchmarks (tests/) are not
+# NDEBUG, so asserts stay on. Executables link --as-needed: a test binary that uses none
+# of libgsoapssl++ must not carry it (its references to the generated code would stay
+# unresolved: the code under test pulls no gSOAP object from the static library).
+# Integration tests, lab and benchmarks (tests/) are not
 # built: VMC_INTEGRATION=OFF. A long fuzzing run may prefer optimised code:
 #   VMC_SAN_OPT=-O1 tests/ci/fuzz.sh 600   (rebuilds the sanitizer build with -O1)
 
@@ -28,6 +31,7 @@ configure_clang() {
   local opt="${VMC_SAN_OPT:--O0} -g1"
   CC=clang CXX=clang++ cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Debug \
     -DCMAKE_C_FLAGS_DEBUG="$opt" -DCMAKE_CXX_FLAGS_DEBUG="$opt" \
+    -DCMAKE_EXE_LINKER_FLAGS=-Wl,--as-needed \
     -DVMC_INTEGRATION=OFF "$@" >/dev/null
 }
 

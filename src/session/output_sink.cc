@@ -120,7 +120,8 @@ void OutputSink::pin_closed(const Pin& pin, model::TimePoint at, const std::stri
 void OutputSink::frame(const Pin& pin, const orchestrator::CapturedFrame& f) {
   std::lock_guard lk(mu_);
   if (finalized_) return;
-  auto& dirs = ensure_pin(pin, std::chrono::system_clock::now());
+  const auto now = std::chrono::system_clock::now();
+  auto& dirs = ensure_pin(pin, now);
   auto d = dirs.find(f.dir);
   if (d == dirs.end()) d = dirs.begin();
   if (d == dirs.end()) return;
@@ -129,8 +130,8 @@ void OutputSink::frame(const Pin& pin, const orchestrator::CapturedFrame& f) {
   // A host whose clock is seconds off would put its frames out of time order beside the
   // other hosts': its frames are moved onto this machine's time line, and the manifest
   // says so once.
-  const int64_t arrival = now_ns();
-  const std::string host = pin.host_name.empty() ? pin.host.value : pin.host_name;
+  const int64_t arrival = to_ns(now);
+  const std::string& host = pin.host_name.empty() ? pin.host.value : pin.host_name;
   if (correct_host_clocks_) {
     auto& clock = clocks_[host];
     const int64_t before = clock.correction_ns();

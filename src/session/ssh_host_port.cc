@@ -38,13 +38,20 @@ std::optional<std::array<uint8_t, 6>> mac_bytes(const std::string& mac) {
 }  // namespace
 
 model::Direction frame_direction(const Pin& pin, std::span<const uint8_t> frame) {
-  if (pin.dir != model::Direction::Both) return pin.dir;
-  if (pin.kind == PinKind::Uplink || pin.mac.empty() || frame.size() < 12) {
-    return model::Direction::Both;
+  return FrameDirection(pin)(frame);
+}
+
+FrameDirection::FrameDirection(const Pin& pin) : fixed_(pin.dir) {
+  if (pin.dir != model::Direction::Both || pin.kind == PinKind::Uplink || pin.mac.empty()) return;
+  if (auto mac = mac_bytes(pin.mac)) {
+    by_mac_ = true;
+    mac_ = *mac;
   }
-  auto mac = mac_bytes(pin.mac);
-  if (!mac) return model::Direction::Both;
-  return std::memcmp(frame.data() + 6, mac->data(), 6) == 0 ? model::Direction::Out
+}
+
+model::Direction FrameDirection::operator()(std::span<const uint8_t> frame) const {
+  if (!by_mac_ || frame.size() < 12) return fixed_;
+  return std::memcmp(frame.data() + 6, mac_.data(), 6) == 0 ? model::Direction::Out
                                                            : model::Direction::In;
 }
 
@@ -70,7 +77,8 @@ struct SshHostPort::Capture {
   std::optional<Error> stream_error;
   std::chrono::steady_clock::time_point last_port_check = std::chrono::steady_clock::now();
   bool drops_reported = false;
-  explicit Capture(const Pin& p) : pin(p), reader(p.name()) {}
+  FrameDirection direction;
+  explicit Capture(const Pin& p) : pin(p), reader(p.name()), direction(p) {}
 
   // Passes pktcap-uw's dropped count to the sink, once, when it has printed it.
   void report_drops() {
@@ -98,7 +106,7 @@ struct SshHostPort::Capture {
       cf.ts_ns = v.ts_ns;
       cf.orig_len = v.orig_len;
       cf.data = v.data;
-      cf.dir = frame_direction(pin, v.data);
+      cf.dir = direction(v.data);
       sink->frame(pin, cf);
     }
   }

@@ -4,6 +4,7 @@
 // pinned NIC's MAC (source MAC = the VM sent it).
 #pragma once
 
+#include <array>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -23,6 +24,18 @@ model::Direction pktcap_direction(const orchestrator::Pin& pin);
 /// Direction of one frame of a Both capture on a VM port or bridge: Out when the frame's
 /// source MAC is the pinned NIC's, In otherwise. Both when it cannot be told.
 model::Direction frame_direction(const orchestrator::Pin& pin, std::span<const uint8_t> frame);
+
+/// The same per frame of one pin, with the pin's MAC parsed once (the capture's hot path).
+class FrameDirection {
+ public:
+  explicit FrameDirection(const orchestrator::Pin& pin);
+  model::Direction operator()(std::span<const uint8_t> frame) const;
+
+ private:
+  model::Direction fixed_ = model::Direction::Both;
+  bool by_mac_ = false;
+  std::array<uint8_t, 6> mac_{};
+};
 
 class SshHostPort : public orchestrator::HostPort {
  public:

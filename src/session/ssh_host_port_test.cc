@@ -103,5 +103,30 @@ TEST_F(SshHostPortTest, LostConnectionTellsSinceWhen) {
   EXPECT_EQ(heard, *st.since);
 }
 
+// A --dir 2 capture of a VM port is split by source MAC: the VM's own MAC sent it.
+TEST(FrameDirection, BySourceMacForBothDirectionsOfAVmPort) {
+  Pin pin;
+  pin.kind = orchestrator::PinKind::VmPort;
+  pin.dir = model::Direction::Both;
+  pin.mac = "00:50:56:AA:bb:01";
+  std::vector<uint8_t> from_vm(60, 0), to_vm(60, 0);
+  const uint8_t vm[6] = {0x00, 0x50, 0x56, 0xaa, 0xbb, 0x01};
+  std::copy(vm, vm + 6, from_vm.begin() + 6);  // source
+  std::copy(vm, vm + 6, to_vm.begin());        // destination
+  const FrameDirection dir(pin);
+  EXPECT_EQ(model::Direction::Out, dir(from_vm));
+  EXPECT_EQ(model::Direction::In, dir(to_vm));
+  EXPECT_EQ(model::Direction::Both, dir(std::span<const uint8_t>(from_vm.data(), 11)));
+  EXPECT_EQ(model::Direction::Out, frame_direction(pin, from_vm));
+  pin.dir = model::Direction::In;  // one direction per process: as asked
+  EXPECT_EQ(model::Direction::In, FrameDirection(pin)(from_vm));
+  pin.dir = model::Direction::Both;
+  pin.kind = orchestrator::PinKind::Uplink;  // many MACs: cannot be told
+  EXPECT_EQ(model::Direction::Both, FrameDirection(pin)(from_vm));
+  pin.kind = orchestrator::PinKind::VmPort;
+  pin.mac = "not a mac";
+  EXPECT_EQ(model::Direction::Both, FrameDirection(pin)(from_vm));
+}
+
 }  // namespace
 }  // namespace vmc::session

@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "util/utf8.h"
+
 namespace vmc::host {
 
 /// Splits on '\n', dropping one trailing '\r' per line (CRLF output) and the empty
@@ -38,10 +40,8 @@ std::string field_key(std::string_view name);
 /// UTF-8, and a cut never splits a character).
 std::string excerpt(std::string_view s);
 
-/// Length of the valid UTF-8 sequence starting at `s[i]` (1 for ASCII), or 0 when the
-/// byte there does not start one (stray continuation byte, overlong form, surrogate,
-/// beyond U+10FFFF, or a sequence cut short).
-size_t utf8_sequence_length(std::string_view s, size_t i);
+/// Length of the valid UTF-8 sequence at s[i] (1..4), 0 when it is not one.
+using util::utf8_sequence_length;
 
 /// Offset of the first byte that is not part of valid UTF-8, or npos.
 size_t first_invalid_utf8(std::string_view s);

@@ -7,6 +7,8 @@
 #include <sstream>
 #include <vector>
 
+#include "util/utf8.h"
+
 namespace vmc::plan {
 
 Location location_of(const std::string& file, const YAML::Mark& m) {
@@ -36,43 +38,11 @@ class DocumentCounter : public YAML::EventHandler {
 // Offset of the first byte that is NUL or not part of a valid UTF-8 sequence (no
 // overlong forms, surrogates or code points above U+10FFFF), or npos.
 size_t first_bad_byte(std::string_view t) {
-  size_t i = 0;
-  while (i < t.size()) {
-    const auto c = static_cast<unsigned char>(t[i]);
-    if (c == 0) return i;
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    size_t n = 0;                        // continuation bytes
-    unsigned char lo = 0x80, hi = 0xbf;  // allowed range of the first of them
-    if (c >= 0xc2 && c <= 0xdf) {
-      n = 1;
-    } else if (c == 0xe0) {
-      n = 2;
-      lo = 0xa0;
-    } else if (c == 0xed) {
-      n = 2;
-      hi = 0x9f;
-    } else if (c >= 0xe1 && c <= 0xef) {
-      n = 2;
-    } else if (c == 0xf0) {
-      n = 3;
-      lo = 0x90;
-    } else if (c >= 0xf1 && c <= 0xf3) {
-      n = 3;
-    } else if (c == 0xf4) {
-      n = 3;
-      hi = 0x8f;
-    } else {
-      return i;
-    }
-    if (i + n >= t.size()) return i;  // a sequence cut short by the end of the text
-    for (size_t k = 1; k <= n; ++k) {
-      const auto d = static_cast<unsigned char>(t[i + k]);
-      if (d < (k == 1 ? lo : 0x80) || d > (k == 1 ? hi : 0xbf)) return i;
-    }
-    i += n + 1;
+  for (size_t i = 0; i < t.size();) {
+    if (t[i] == '\0') return i;
+    const size_t n = util::utf8_sequence_length(t, i);
+    if (n == 0) return i;
+    i += n;
   }
   return std::string_view::npos;
 }

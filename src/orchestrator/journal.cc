@@ -143,18 +143,19 @@ Result<JournalRecord> parse_journal_line(const std::string& line) {
   if (j.is_discarded() || !j.is_object())
     return Error("journal.syntax", "not a JSON object");
   JournalRecord r;
-  std::string type = j.value("type", "");
-  bool known = false;
-  for (const auto& [kind, name] : kKinds)
-    if (type == name) {
-      r.kind = kind;
-      known = true;
-    }
-  if (!known) return Error("journal.type", "unknown record type '" + type + "'");
-  auto at = parse_time(j.value("at", ""));
-  if (!at) return Error("journal.time", "missing or malformed \"at\" time");
-  r.at = *at;
+  // Every field may have the wrong type in a damaged file: value() then throws.
   try {
+    std::string type = j.value("type", "");
+    bool known = false;
+    for (const auto& [kind, name] : kKinds)
+      if (type == name) {
+        r.kind = kind;
+        known = true;
+      }
+    if (!known) return Error("journal.type", "unknown record type '" + type + "'");
+    auto at = parse_time(j.value("at", ""));
+    if (!at) return Error("journal.time", "missing or malformed \"at\" time");
+    r.at = *at;
     r.session_id = j.value("session", "");
     r.pid = j.value("pid", int64_t{0});
     r.name = j.value("name", "");

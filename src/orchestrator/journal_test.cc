@@ -27,6 +27,14 @@ TEST(Journal, TimeRoundTripsWithMilliseconds) {
   EXPECT_EQ("2026-11-26T07:25:00.123Z", format_time(kT));
   EXPECT_FALSE(parse_time("2026-11-26 07:25:00"));
   EXPECT_FALSE(parse_time(""));
+  // A damaged line whose type or time is not a string is an error, not a crash (found
+  // by fuzzing).
+  for (const char* bad : {R"({"type":5,"at":"2026-11-26T07:25:00.123Z"})",
+                          R"({"type":"session.start","at":17})", R"({"type":["x"]})"}) {
+    auto r = parse_journal_line(bad);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ("journal.field", r.error().code) << bad;
+  }
   // Out of range fields, and years whose nanoseconds overflow (found by fuzzing).
   EXPECT_FALSE(parse_time("9999-11-26T07:25:00.123Z"));
   EXPECT_FALSE(parse_time("2026-13-26T07:25:00.123Z"));

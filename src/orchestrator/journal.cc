@@ -138,6 +138,21 @@ std::string to_json_line(const JournalRecord& r) {
   return j.dump(-1, ' ', /*ensure_ascii=*/false, json::error_handler_t::replace);
 }
 
+namespace {
+
+// A whole number field (a PID): absent is 0; a fraction, a string or a number beyond
+// int64 is an error (json's own conversion of such a double is undefined behaviour).
+std::optional<int64_t> int_field(const json& j, const char* key) {
+  auto it = j.find(key);
+  if (it == j.end()) return 0;
+  if (it->is_number_integer() && !it->is_number_unsigned()) return it->get<int64_t>();
+  if (it->is_number_unsigned() && it->get<uint64_t>() <= uint64_t{INT64_MAX})
+    return static_cast<int64_t>(it->get<uint64_t>());
+  return std::nullopt;
+}
+
+}  // namespace
+
 Result<JournalRecord> parse_journal_line(const std::string& line) {
   json j = json::parse(line, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object())
@@ -157,12 +172,15 @@ Result<JournalRecord> parse_journal_line(const std::string& line) {
     if (!at) return Error("journal.time", "missing or malformed \"at\" time");
     r.at = *at;
     r.session_id = j.value("session", "");
-    r.pid = j.value("pid", int64_t{0});
+    auto pid = int_field(j, "pid");
+    auto remote_pid = int_field(j, "remote_pid");
+    if (!pid || !remote_pid) return Error("journal.field", "a PID is not a whole number");
+    r.pid = *pid;
+    r.remote_pid = *remote_pid;
     r.name = j.value("name", "");
     if (j.contains("host")) r.host = moref_from(j["host"]);
     r.host_name = j.value("host_name", "");
     r.host_address = j.value("address", "");
-    r.remote_pid = j.value("remote_pid", int64_t{0});
     r.pin_key = j.value("pin", "");
     r.pin_name = j.value("pin_name", "");
     if (j.contains("cluster")) r.cluster = moref_from(j["cluster"]);

@@ -30,7 +30,10 @@ TEST(Journal, TimeRoundTripsWithMilliseconds) {
   // A damaged line whose type or time is not a string is an error, not a crash (found
   // by fuzzing).
   for (const char* bad : {R"({"type":5,"at":"2026-11-26T07:25:00.123Z"})",
-                          R"({"type":"session.start","at":17})", R"({"type":["x"]})"}) {
+                          R"({"type":"session.start","at":17})", R"({"type":["x"]})",
+                          R"({"type":"session.start","at":"2026-11-26T07:25:00.123Z","pid":1.2e21})",
+                          R"({"type":"session.start","at":"2026-11-26T07:25:00.123Z","pid":2.5})",
+                          R"({"type":"session.start","at":"2026-11-26T07:25:00.123Z","pid":18446744073709551615})"}) {
     auto r = parse_journal_line(bad);
     ASSERT_FALSE(r.ok()) << bad;
     EXPECT_EQ("journal.field", r.error().code) << bad;

@@ -57,9 +57,12 @@ run_one() {
       [ -d "$soap_seeds" ] && seeds+=("$soap_seeds") ;;
   esac
   # -timeout: one input taking 10 s is a hang; -rss_limit_mb: 2 GB per process.
+  # Seed folders that exist in this checkout (git keeps no empty folder).
+  local have=()
+  for d in "${seeds[@]}"; do [ -d "$d" ] && have+=("$d"); done
   local rc=0
   "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
-    -artifact_prefix="$artifacts/$t-" "$corpus" "${seeds[@]}" >"$logs/$t.log" 2>&1 || rc=$?
+    -artifact_prefix="$artifacts/$t-" "$corpus" "${have[@]}" >"$logs/$t.log" 2>&1 || rc=$?
   echo "$rc" >"$logs/$t.rc"
 }
 

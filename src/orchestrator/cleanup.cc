@@ -66,17 +66,8 @@ CleanupReport run_cleanup(const CleanupPlan& plan, HostConnector& hosts, VCenter
     }
     ++report.killed;
     report.notes.push_back("stopped " + what);
-    JournalRecord r;
-    r.kind = Kind::ProcessStopped;
-    r.at = clock.now();
-    r.host = p.host;
-    r.host_name = p.host_name;
-    r.host_address = p.host_address;
-    r.remote_pid = p.remote_pid;
-    r.pin_key = p.pin_key;
-    r.pin_name = p.pin_name;
-    r.detail = "cleanup";
-    note(journal.append(r));
+    note(journal.append(process_record(Kind::ProcessStopped, clock.now(), info, p.remote_pid,
+                                       p.pin_key, p.pin_name, "cleanup")));
   }
   for (const auto& o : plan.restore) {
     auto done = restore_override(vcenter, o.cluster, o.vm, o.previous, o.applied);

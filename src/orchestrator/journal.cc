@@ -227,6 +227,22 @@ std::string default_state_dir() {
   return std::string(home != nullptr && home[0] != 0 ? home : ".") + "/.local/state/vm-capture";
 }
 
+JournalRecord process_record(JournalRecord::Kind kind, model::TimePoint at,
+                             const model::HostInfo& host, int64_t remote_pid,
+                             std::string pin_key, std::string pin_name, std::string detail) {
+  JournalRecord r;
+  r.kind = kind;
+  r.at = at;
+  r.host = host.ref;
+  r.host_name = host.name;
+  r.host_address = host.mgmt_address;
+  r.remote_pid = remote_pid;
+  r.pin_key = std::move(pin_key);
+  r.pin_name = std::move(pin_name);
+  r.detail = std::move(detail);
+  return r;
+}
+
 std::string make_session_id(model::TimePoint start, int64_t pid) {
   std::string t = format_time(start);  // 2026-11-26T07:25:00.123Z
   std::string compact;

@@ -102,6 +102,12 @@ Status ensure_state_dir(const std::string& dir);
 /// "20261126T072500Z-12345": sortable by start time, unique per process.
 std::string make_session_id(model::TimePoint start, int64_t pid);
 
+/// A ProcessStarted or ProcessStopped record: pktcap-uw `remote_pid` on `host`, capturing
+/// the pin `pin_key` (`pin_name` for people).
+JournalRecord process_record(JournalRecord::Kind kind, model::TimePoint at,
+                             const model::HostInfo& host, int64_t remote_pid,
+                             std::string pin_key, std::string pin_name, std::string detail = {});
+
 /// ISO 8601 UTC with milliseconds, and back.
 std::string format_time(model::TimePoint t);
 std::optional<model::TimePoint> parse_time(const std::string& s);

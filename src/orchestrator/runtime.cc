@@ -16,6 +16,11 @@ using std::chrono::milliseconds;
 
 namespace {
 
+// The host refused our host key or login: retrying will not help until the user acts.
+bool refused_by_host(const std::string& code) {
+  return code.rfind("ssh.hostkey", 0) == 0 || code == "ssh.auth";
+}
+
 milliseconds ms_between(model::TimePoint from, model::TimePoint to) {
   return to > from ? duration_cast<milliseconds>(to - from) : 0ms;
 }
@@ -311,8 +316,7 @@ void Runtime::start_pin(const Action& a) {
   req.stage = spec_.stage;
   req.snaplen = spec_.output.snaplen;
   auto handle = hp.value()->start_capture(req, sink_);
-  if (!handle && (handle.error().code == "ssh.disconnected" ||
-                  handle.error().code.rfind("ssh.hostkey", 0) == 0 || handle.error().code == "ssh.auth")) {
+  if (!handle && (handle.error().code == "ssh.disconnected" || refused_by_host(handle.error().code))) {
     host_unavailable(*host, handle.error());
     return;
   }
@@ -327,16 +331,7 @@ void Runtime::start_pin(const Action& a) {
   kill_orphans(*host, *hp.value());
   const auto now = clock_.now();
 
-  JournalRecord r;
-  r.kind = Kind::ProcessStarted;
-  r.at = now;
-  r.host = host->ref;
-  r.host_name = host->name;
-  r.host_address = host->mgmt_address;
-  r.remote_pid = handle.value().pid;
-  r.pin_key = pin.key();
-  r.pin_name = pin.name();
-  journal(r);
+  journal(process_record(Kind::ProcessStarted, now, *host, handle.value().pid, pin.key(), pin.name()));
 
   std::string reason = a.reason + event_reason(pin.vm);
   summary_.pins.push_back(PinSpan{pin, handle.value().pid, now, std::nullopt, reason, ""});
@@ -358,8 +353,7 @@ void Runtime::host_unavailable(const model::HostInfo& host, const Error& e) {
   }
   auto wait = backoff_.failed(hk, clock_.now());
   // A refused host key or login needs the user: an error on stderr, once per host.
-  const bool refusal = e.code.rfind("ssh.hostkey", 0) == 0 || e.code == "ssh.auth";
-  if (refusal && refused_hosts_.insert(hk).second) {
+  if (refused_by_host(e.code) && refused_hosts_.insert(hk).second) {
     spdlog::error("{}", text);
     errors_.push_back(text);
   }
@@ -379,17 +373,8 @@ void Runtime::kill_orphans(const model::HostInfo& host, HostPort& hp) {
               st.error().message);
       continue;
     }
-    JournalRecord r;
-    r.kind = Kind::ProcessStopped;
-    r.at = clock_.now();
-    r.host = host.ref;
-    r.host_name = host.name;
-    r.host_address = host.mgmt_address;
-    r.remote_pid = o.pid;
-    r.pin_key = o.pin_key;
-    r.pin_name = o.pin_name;
-    r.detail = "stopped after the connection to " + host.name + " came back";
-    journal(r);
+    journal(process_record(Kind::ProcessStopped, clock_.now(), host, o.pid, o.pin_key, o.pin_name,
+                           "stopped after the connection to " + host.name + " came back"));
     comment(host.name + ": stopped pktcap-uw PID " + std::to_string(o.pid) + " (" + o.pin_name +
             "), cut off when the connection was lost");
   }
@@ -459,17 +444,8 @@ bool Runtime::stop_pin(const Action& a, bool final_pass) {
     return false;
   }
   const auto now = clock_.now();
-  JournalRecord r;
-  r.kind = Kind::ProcessStopped;
-  r.at = now;
-  r.host = it->host_info.ref;
-  r.host_name = it->host_info.name;
-  r.host_address = it->host_info.mgmt_address;
-  r.remote_pid = it->handle.pid;
-  r.pin_key = it->pin.key();
-  r.pin_name = it->pin.name();
-  r.detail = a.reason;
-  journal(r);
+  journal(process_record(Kind::ProcessStopped, now, it->host_info, it->handle.pid, it->pin.key(),
+                         it->pin.name(), a.reason));
   const std::string reason = a.reason + event_reason(it->pin.vm);
   summary_.pins[it->span].end = now;
   summary_.pins[it->span].end_reason = reason;
@@ -597,17 +573,8 @@ void Runtime::check_health() {
       orphans_[p.host_info.ref.value].push_back(
           Orphan{p.handle.pid, p.pin.key(), p.pin.name(), p.host_info});
     } else {
-      JournalRecord r;
-      r.kind = Kind::ProcessStopped;
-      r.at = now;
-      r.host = p.host_info.ref;
-      r.host_name = p.host_info.name;
-      r.host_address = p.host_info.mgmt_address;
-      r.remote_pid = p.handle.pid;
-      r.pin_key = p.pin.key();
-      r.pin_name = p.pin.name();
-      r.detail = text;
-      journal(r);
+      journal(process_record(Kind::ProcessStopped, now, p.host_info, p.handle.pid, p.pin.key(),
+                             p.pin.name(), text));
     }
     summary_.pins[p.span].end = lost_at;
     summary_.pins[p.span].end_reason = text;

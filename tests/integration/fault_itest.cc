@@ -450,6 +450,11 @@ class Fault : public ::testing::Test {
   }
 
   std::string out(const std::string& tag) const { return dir_ + "/" + tag + ".pcapng"; }
+  // `capture plan run` of an on-host plan named `tag`, writing `output`, once its
+  // override is set and its first capture file is on datastore1; empty with `why` set
+  // when that did not happen.
+  std::unique_ptr<CaptureProcess> start_on_host(const std::string& tag, const std::string& output,
+                                                std::string& why);
 
   std::unique_ptr<CaptureProcess> start(const std::string& tag, const std::string& vm,
                                         const std::string& extra = "",
@@ -806,6 +811,25 @@ std::vector<std::string> our_files_on_datastore1() {
 //    write error, the session ends by itself saying why (not restarting the capture on
 //    a full datastore), and what was written is fetched and kept; nothing of ours is left
 //    on the datastore, nothing left running, the override is restored.
+std::unique_ptr<CaptureProcess> Fault::start_on_host(const std::string& tag,
+                                                    const std::string& output, std::string& why) {
+  const std::string plan = dir_ + "/" + tag + ".yaml";
+  write_on_host_plan(plan, tag, output);
+  auto cap = std::make_unique<CaptureProcess>("--state-dir '" + state_ + "' plan run '" + plan + "'",
+                                              dir_ + "/" + tag + ".log");
+  if (!wait_until([&] { return override_of(testvm1_) == "manual" || !cap->running(); }, 30s) ||
+      !cap->running()) {
+    why = "the session did not start:\n" + short_log(cap->log());
+    return nullptr;
+  }
+  if (!wait_until([&] { return !our_files_on_datastore1().empty() || !cap->running(); }, 30s) ||
+      !cap->running()) {
+    why = "no capture file on datastore1:\n" + short_log(cap->log());
+    return nullptr;
+  }
+  return cap;
+}
+
 TEST_F(Fault, DatastoreFullOnHostOutput) {
   const std::string o = out("onhost");
   const std::string plan = dir_ + "/onhost.yaml";
@@ -898,14 +922,9 @@ TEST_F(Fault, DatastoreFullOnHostOutput) {
 //     is left on the datastore or running, the override is restored.
 TEST_F(Fault, OnHostOutputThroughReset) {
   const std::string o = out("onhost-reset");
-  const std::string plan = dir_ + "/onhost-reset.yaml";
-  write_on_host_plan(plan, "onhost-reset", o);
-  auto cap = std::make_unique<CaptureProcess>("--state-dir '" + state_ + "' plan run '" + plan + "'",
-                                              dir_ + "/onhost-reset.log");
-  ASSERT_TRUE(wait_until([&] { return override_of(testvm1_) == "manual" || !cap->running(); }, 30s))
-      << short_log(cap->log());
-  ASSERT_TRUE(wait_until([&] { return !our_files_on_datastore1().empty() || !cap->running(); }, 30s))
-      << "no capture file on datastore1:\n" << short_log(cap->log());
+  std::string why;
+  auto cap = start_on_host("onhost-reset", o, why);
+  ASSERT_TRUE(cap) << why;
   std::this_thread::sleep_for(3s);
   const auto files_before = our_files_on_datastore1();
   const int64_t reset_at = now_ns();
@@ -952,14 +971,9 @@ TEST_F(Fault, OnHostOutputThroughReset) {
 //     nothing is left on the datastore or running.
 TEST_F(Fault, OnHostOutputSshDrop) {
   const std::string o = out("onhost-drop");
-  const std::string plan = dir_ + "/onhost-drop.yaml";
-  write_on_host_plan(plan, "onhost-drop", o);
-  auto cap = std::make_unique<CaptureProcess>("--state-dir '" + state_ + "' plan run '" + plan + "'",
-                                              dir_ + "/onhost-drop.log");
-  ASSERT_TRUE(wait_until([&] { return override_of(testvm1_) == "manual" || !cap->running(); }, 30s))
-      << short_log(cap->log());
-  ASSERT_TRUE(wait_until([&] { return !our_files_on_datastore1().empty() || !cap->running(); }, 30s))
-      << "no capture file on datastore1:\n" << short_log(cap->log());
+  std::string why;
+  auto cap = start_on_host("onhost-drop", o, why);
+  ASSERT_TRUE(cap) << why;
   std::this_thread::sleep_for(2s);
   const int64_t fault = now_ns();
   lab->post("/fault/ssh-drop?host=esx01");

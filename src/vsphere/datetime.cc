@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <type_traits>
 
 namespace vmc::vsphere {
 namespace {
@@ -20,6 +21,9 @@ bool digits(std::string_view s, size_t pos, size_t n, int& out) {
 
 }  // namespace
 
+static_assert(std::is_same_v<model::TimePoint::duration, std::chrono::nanoseconds>,
+              "kFirstYear/kLastYear assume a 64-bit nanosecond clock");
+
 std::optional<model::TimePoint> parse_datetime(std::string_view s) {
   int y, mo, d, h, mi, se;
   if (!digits(s, 0, 4, y) || s.size() < 19 || s[4] != '-' || !digits(s, 5, 2, mo) ||
@@ -29,6 +33,9 @@ std::optional<model::TimePoint> parse_datetime(std::string_view s) {
     return std::nullopt;
   }
   if (mo < 1 || mo > 12 || h > 23 || mi > 59 || se > 60) return std::nullopt;
+  // The clock counts nanoseconds in 64 bits: 1677-09-21 to 2262-04-11. Whole years
+  // inside that span, so any zone offset stays inside it too.
+  if (y < kFirstYear || y > kLastYear) return std::nullopt;
   using namespace std::chrono;
   year_month_day ymd{year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}};
   if (!ymd.ok()) return std::nullopt;

@@ -36,5 +36,19 @@ TEST(ParseDatetime, RejectsMalformedText) {
   }
 }
 
+// Found by fuzz_soap_reply: a bootTime in year 6200 overflowed the nanosecond clock
+// (undefined behaviour). Years the clock cannot hold are refused; its edges are kept.
+TEST(ParseDatetime, YearsBeyondTheClockAreRefused) {
+  for (const char* bad : {"6200-01-01T00:00:00Z", "9999-12-31T23:59:59.999999Z",
+                          "0000-01-01T00:00:00Z", "1677-12-31T23:59:59Z",
+                          "2262-01-01T00:00:00Z"}) {
+    EXPECT_FALSE(parse_datetime(bad)) << bad;
+  }
+  EXPECT_EQ(format_datetime(*parse_datetime("1678-01-01T00:00:00+23:59")),
+            "1677-12-31T00:01:00.000000Z");
+  EXPECT_EQ(format_datetime(*parse_datetime("2261-12-31T23:59:59.999999-23:59")),
+            "2262-01-01T23:58:59.999999Z");
+}
+
 }  // namespace
 }  // namespace vmc::vsphere

@@ -11,7 +11,8 @@
 #             waits for it to finish
 #   sanitize  unit tests under ASan+UBSan, and those of the threaded modules under TSan
 #             (tests/ci/sanitize.sh)
-#   fuzz      every libFuzzer target for VMC_FUZZ_SECONDS each (tests/ci/fuzz.sh)
+#   fuzz      every libFuzzer target for VMC_FUZZ_SECONDS each (tests/ci/fuzz.sh), with
+#             the fixed seed VMC_FUZZ_SEED, so the same commit is fuzzed the same way
 # A failing stage does not stop the later ones (except deps); the run fails at the end,
 # naming every failed stage. The last lines printed are the stages' times and results.
 #
@@ -20,6 +21,7 @@
 #   VMC_BUILD_DIR=dir           main build directory (default: build)
 #   VMC_CTEST_ARGS="-L unit"    extra ctest arguments for the test stage (e.g. a label)
 #   VMC_FUZZ_SECONDS=20         seconds per fuzz target (the long run: tests/ci/fuzz.sh 600)
+#   VMC_FUZZ_SEED=1             libFuzzer seed of the fuzz stage
 #   VMC_JOBS=N                  parallel compile and test jobs (default: nproc)
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -98,7 +100,7 @@ fi
 if [ "$full" = 1 ]; then
   if stage sanbuild wait_sanitizer_build; then
     stage sanitize tests/ci/sanitize.sh
-    stage fuzz tests/ci/fuzz.sh "${VMC_FUZZ_SECONDS:-20}"
+    VMC_FUZZ_SEED=${VMC_FUZZ_SEED:-1} stage fuzz tests/ci/fuzz.sh "${VMC_FUZZ_SECONDS:-20}"
   else
     failed+=(sanitize fuzz)
   fi

@@ -8,6 +8,11 @@
 #     tests/run.sh runs it with 20 s per target (VMC_FUZZ_SECONDS);
 #     the long run:  tests/ci/fuzz.sh 600
 #   VMC_FUZZ_PARALLEL=N   targets run at once (default: nproc)
+#   VMC_FUZZ_SEED=N       libFuzzer's random seed (default: a new one each run).
+#     tests/run.sh fixes it (1): from a fresh clone, CI then tries the same inputs for
+#     the same commit (a slower machine, a prefix of them), so its verdict is the
+#     code's and not the luck of the draw. Exploring is the long run's job, with a new
+#     seed each time; whatever it finds becomes a regression test beside the code.
 #
 # Corpora: the committed seeds (tests/fuzz/corpus/<target>/, made by make_corpus.py),
 # plus the shipped plans for fuzz_plan_loader and the recorded vCenter replies of
@@ -60,8 +65,9 @@ run_one() {
   # Seed folders that exist in this checkout (git keeps no empty folder).
   local have=()
   for d in "${seeds[@]}"; do [ -d "$d" ] && have+=("$d"); done
-  local rc=0
-  "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+  local rc=0 seed=()
+  [ -n "${VMC_FUZZ_SEED:-}" ] && seed=(-seed="$VMC_FUZZ_SEED")
+  "$bin" "${seed[@]}" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
     -artifact_prefix="$artifacts/$t-" "$corpus" "${have[@]}" >"$logs/$t.log" 2>&1 || rc=$?
   echo "$rc" >"$logs/$t.rc"
 }
@@ -78,7 +84,7 @@ for t in "${targets[@]}"; do
   [ "$(cat "$logs/$t.rc" 2>/dev/null || echo missing)" = 0 ] || failed+=("$t")
 done
 
-printf '\nfuzz: %s s per target\n' "$secs"
+printf '\nfuzz: %s s per target, seed %s\n' "$secs" "${VMC_FUZZ_SEED:-random}"
 printf '%-26s %12s %10s %8s %8s %s\n' target executions exec/s cov corpus result
 for t in "${targets[@]}"; do
   log=$logs/$t.log

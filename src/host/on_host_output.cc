@@ -72,6 +72,14 @@ Result<std::string> on_host_directory(const model::OutputSpec& out) {
   return ds;
 }
 
+bool is_capture_file_path(std::string_view path) {
+  if (!clean_path(path) || !(under(path, "/vmfs/volumes") || under(path, "/tmp"))) return false;
+  const std::string_view name = path.substr(path.rfind('/') + 1);
+  constexpr std::string_view kPrefix = "vmc-", kSuffix = ".pcap";
+  return name.size() > kPrefix.size() + kSuffix.size() && name.substr(0, kPrefix.size()) == kPrefix &&
+         name.substr(name.size() - kSuffix.size()) == kSuffix;
+}
+
 Result<FsUsage> remote_space(HostConnection& conn, const std::string& path) {
   auto r = conn.run({"vdf"});
   if (!r) return r.error();
@@ -113,6 +121,9 @@ Result<FetchReport> fetch_verified(HostConnection& conn, const std::string& remo
   if (!st) return st.error();
   auto size = parse_int(trim(st->out));
   if (st->exit_status != 0 || !size || *size < 0) {
+    if (st->exit_status != 0 && st->err.find("No such file") != std::string::npos) {
+      return Error("onhost.missing", conn.host() + ":" + remote_path + ": no such file on the host");
+    }
     return keep("`stat` failed: " + excerpt(trim(st->err.empty() ? st->out : st->err)));
   }
   auto sum = conn.run({"sha256sum", remote_path});

@@ -43,9 +43,15 @@ struct FetchReport {
   bool removed = false;
 };
 
+/// Whether `path` can be a capture file of ours: a clean absolute path on a datastore
+/// (/vmfs/volumes/...) or /tmp whose name is "vmc-....pcap" (on_host_file_name). A
+/// crashed session's files are fetched and removed by path from its journal: nothing else.
+bool is_capture_file_path(std::string_view path);
+
 /// Streams `remote_path` into `sink` (which may fail, e.g. local disk full), verifies
 /// size and SHA-256 against the host's, then removes the remote file if `remove`.
-/// Codes "onhost.fetch", "onhost.verify"; on any failure the remote file is kept and
+/// Codes "onhost.missing" (`stat` says there is no such file), "onhost.fetch",
+/// "onhost.verify"; on any failure the remote file is kept and
 /// the message names it.
 Result<FetchReport> fetch_verified(HostConnection& conn, const std::string& remote_path,
                                    const std::function<Status(std::string_view)>& sink, bool remove);

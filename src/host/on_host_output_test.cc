@@ -170,8 +170,17 @@ TEST(FetchVerified, MissingFile) {
                ExecResult{1, "", "stat: can't stat '/vmfs/volumes/ds1/x': No such file or directory\n"});
   auto r = fetch_verified(conn, "/vmfs/volumes/ds1/x", [](std::string_view) -> Status { return {}; }, true);
   ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.error().message.find("No such file"), std::string::npos);
+  EXPECT_EQ(r.error().code, "onhost.missing");
+  EXPECT_EQ(r.error().message, "esx01:/vmfs/volumes/ds1/x: no such file on the host");
   EXPECT_EQ(conn.commands_ran.size(), 1u);
+  // Any other `stat` failure is not "missing": the file may be there.
+  FakeHostConnection denied;
+  denied.respond("stat -c %s /vmfs/volumes/ds1/x",
+                 ExecResult{1, "", "stat: can't stat '/vmfs/volumes/ds1/x': Permission denied\n"});
+  auto d = fetch_verified(denied, "/vmfs/volumes/ds1/x", [](std::string_view) -> Status { return {}; }, true);
+  ASSERT_FALSE(d.ok());
+  EXPECT_EQ(d.error().code, "onhost.fetch");
+  EXPECT_NE(d.error().message.find("kept on the host"), std::string::npos);
 }
 
 }  // namespace

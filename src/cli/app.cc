@@ -167,10 +167,18 @@ int run(int argc, char** argv) {
     o.me = ::geteuid();
     exit_code = show_status(o, std::cout, std::cerr);
   });
-  app.add_subcommand("cleanup",
-                     "Stop captures and restore DRS overrides that crashed or killed sessions "
-                     "left behind")
-      ->callback([&] { exit_code = session::run_cleanup(g); });
+  std::string fetch_dir = ".";
+  auto* cleanup = app.add_subcommand("cleanup",
+                                     "Stop captures and restore DRS overrides that crashed or "
+                                     "killed sessions left behind, and fetch the capture files "
+                                     "of their on-host output");
+  cleanup
+      ->add_option("--into", fetch_dir,
+                   "Directory for the fetched capture files (vmc-<session>-<host>-<port>-...pcap; "
+                   "`capture merge` makes one pcapng of them)")
+      ->type_name("DIR")
+      ->capture_default_str();
+  cleanup->callback([&] { exit_code = session::run_cleanup(g, fetch_dir); });
 
   try {
     app.parse(argc, argv);

@@ -13,7 +13,8 @@ CleanupPlan plan_cleanup(const std::vector<JournalRecord>& records) {
   for (const auto& r : records) {
     switch (r.kind) {
       case Kind::ProcessStarted:
-        plan.kill.push_back({r.host, r.host_name, r.host_address, r.remote_pid, r.pin_key, r.pin_name});
+        plan.kill.push_back(
+            {r.host, r.host_name, r.host_address, r.remote_pid, r.pin_key, r.pin_name, r.remote_file});
         break;
       case Kind::ProcessStopped:
         std::erase_if(plan.kill, [&](const LeftoverProcess& p) {
@@ -42,15 +43,15 @@ CleanupPlan plan_cleanup(const std::vector<JournalRecord>& records) {
 }
 
 CleanupReport run_cleanup(const CleanupPlan& plan, HostConnector& hosts, VCenterPort& vcenter,
-                          Journal& journal, Clock& clock) {
+                          Journal& journal, Clock& clock, const CleanupOptions& options) {
   CleanupReport report;
   auto note = [&](const Status& s) {
     if (!s) report.errors.push_back(s.error().context("recording cleanup in the journal"));
   };
   for (const auto& p : plan.kill) {
-    const std::string what = "pktcap-uw " + std::to_string(p.remote_pid) + " on " +
-                             (p.host_name.empty() ? p.host.value : p.host_name) + " (" +
-                             p.pin_name + ")";
+    const std::string host_label = p.host_name.empty() ? p.host.value : p.host_name;
+    const std::string what =
+        "pktcap-uw " + std::to_string(p.remote_pid) + " on " + host_label + " (" + p.pin_name + ")";
     model::HostInfo info;
     info.ref = p.host;
     info.name = p.host_name;
@@ -66,8 +67,35 @@ CleanupReport run_cleanup(const CleanupPlan& plan, HostConnector& hosts, VCenter
     }
     ++report.killed;
     report.notes.push_back("stopped " + what);
+    std::string detail = "cleanup";
+    if (!p.remote_file.empty()) {
+      const std::string where = host_label + ":" + p.remote_file;
+      if (!options.fetch_dir) {
+        // Not recorded stopped: its file is still to be fetched.
+        ++report.left_on_hosts;
+        report.notes.push_back("its capture file " + where +
+                               " stays on the host; `capture cleanup` fetches it");
+        continue;
+      }
+      const std::string local =
+          *options.fetch_dir + "/" + p.remote_file.substr(p.remote_file.rfind('/') + 1);
+      auto got = host.value()->fetch_leftover_file(p.remote_file, local);
+      if (got) {
+        ++report.fetched;
+        report.notes.push_back("fetched its capture file " + where + " to " + local + " (" +
+                               std::to_string(got->bytes) + " bytes, size and SHA-256 verified)");
+        if (!got->not_removed.empty()) report.notes.push_back(got->not_removed);
+        detail = "cleanup: file fetched to " + local;
+      } else if (got.error().code == "onhost.missing") {
+        report.notes.push_back("its capture file " + where + " is no longer on the host");
+        detail = "cleanup: file no longer on the host";
+      } else {
+        report.errors.push_back(got.error().context("fetching the capture file of " + what));
+        continue;
+      }
+    }
     note(journal.append(process_record(Kind::ProcessStopped, clock.now(), info, p.remote_pid,
-                                       p.pin_key, p.pin_name, "cleanup")));
+                                       p.pin_key, p.pin_name, detail)));
   }
   for (const auto& o : plan.restore) {
     auto done = restore_override(vcenter, o.cluster, o.vm, o.previous, o.applied);
@@ -87,7 +115,7 @@ CleanupReport run_cleanup(const CleanupPlan& plan, HostConnector& hosts, VCenter
     r.detail = "cleanup: " + done.value();
     note(journal.append(r));
   }
-  if (report.ok()) {
+  if (report.ok() && report.left_on_hosts == 0) {
     JournalRecord r;
     r.kind = Kind::CleanupDone;
     r.at = clock.now();

@@ -1,5 +1,6 @@
 #include "orchestrator/cleanup.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 
@@ -238,6 +239,108 @@ TEST_F(CleanupTest, UnreachableHostKeepsItsEntryForTheNextCleanup) {
   EXPECT_TRUE(journal.records.empty());  // no CleanupDone: it is still to do
   recs.insert(recs.end(), journal.records.begin(), journal.records.end());
   EXPECT_EQ(1u, plan_cleanup(recs).kill.size());
+}
+
+// On-host output: a crashed session's capture files are on the host. Cleanup stops each
+// capture, then fetches its file; only then is the capture recorded stopped.
+TEST_F(CleanupTest, OnHostFilesAreFetchedAfterTheirCapturesStop) {
+  const std::string f1 = "/vmfs/volumes/datastore1/vm-capture/vmc-s-esx01-100-both-1.pcap";
+  const std::string f2 = "/vmfs/volumes/datastore1/vm-capture/vmc-s-esx01-101-both-2.pcap";
+  std::vector<JournalRecord> recs(3);
+  for (int i = 0; i < 3; ++i) {
+    recs[i].kind = JournalRecord::Kind::ProcessStarted;
+    recs[i].host = MoRef{"HostSystem", "host-1"};
+    recs[i].host_name = "esx01";
+    recs[i].remote_pid = 1001 + i;
+    recs[i].pin_name = "esx01 port " + std::to_string(100 + i) + " both";
+  }
+  recs[0].remote_file = f1;
+  recs[1].remote_file = f2;  // recs[2] streamed: no file
+  auto& esx01 = hosts.host("esx01", "host-1");
+  esx01.fetch_errors.emplace(f2, Error("onhost.verify", "esx01:" + f2 + ": the copy does not match"));
+
+  // Journal line round trip keeps the file.
+  auto line = parse_journal_line(to_json_line(recs[0]));
+  ASSERT_TRUE(line.ok());
+  EXPECT_EQ(f1, line->remote_file);
+  CleanupPlan plan = plan_cleanup(recs);
+  ASSERT_EQ(3u, plan.kill.size());
+  EXPECT_EQ(f1, plan.kill[0].remote_file);
+
+  CleanupOptions opt;
+  opt.fetch_dir = "/home/me/out";
+  fakes::FakeJournal journal;
+  auto report = run_cleanup(plan, hosts, vcenter, journal, clock, opt);
+  EXPECT_EQ(Strings({"esx01 kill pid 1001",
+                     "esx01 fetch " + f1 + " -> /home/me/out/vmc-s-esx01-100-both-1.pcap",
+                     "esx01 kill pid 1002",
+                     "esx01 fetch " + f2 + " -> /home/me/out/vmc-s-esx01-101-both-2.pcap",
+                     "esx01 kill pid 1003"}),
+            log);
+  EXPECT_EQ(1, report.fetched);
+  ASSERT_EQ(1u, report.errors.size());
+  EXPECT_EQ("fetching the capture file of pktcap-uw 1002 on esx01 (esx01 port 101 both): esx01:" + f2 +
+                ": the copy does not match",
+            report.errors[0].message);
+  EXPECT_NE(std::find(report.notes.begin(), report.notes.end(),
+                      "fetched its capture file esx01:" + f1 +
+                          " to /home/me/out/vmc-s-esx01-100-both-1.pcap (" +
+                          std::to_string(f1.size() * 100) + " bytes, size and SHA-256 verified)"),
+            report.notes.end());
+  // 1001 (fetched) and 1003 (streamed) are done; 1002 waits for the next cleanup.
+  ASSERT_EQ(2u, journal.records.size());
+  EXPECT_EQ(1001, journal.records[0].remote_pid);
+  EXPECT_EQ("cleanup: file fetched to /home/me/out/vmc-s-esx01-100-both-1.pcap", journal.records[0].detail);
+  EXPECT_EQ(1003, journal.records[1].remote_pid);
+  recs.insert(recs.end(), journal.records.begin(), journal.records.end());
+  plan = plan_cleanup(recs);
+  ASSERT_EQ(1u, plan.kill.size());
+  EXPECT_EQ(f2, plan.kill[0].remote_file);
+
+  // Next time the host no longer has it (someone fetched it by hand): done, said so.
+  log.clear();
+  journal.records.clear();
+  esx01.fetch_errors.clear();
+  esx01.fetch_errors.emplace(f2, Error("onhost.missing", "esx01:" + f2 + ": no such file on the host"));
+  report = run_cleanup(plan, hosts, vcenter, journal, clock, opt);
+  EXPECT_TRUE(report.ok());
+  EXPECT_EQ(0, report.fetched);
+  EXPECT_EQ(Strings({"stopped pktcap-uw 1002 on esx01 (esx01 port 101 both)",
+                     "its capture file esx01:" + f2 + " is no longer on the host"}),
+            report.notes);
+  ASSERT_EQ(2u, journal.records.size());
+  EXPECT_EQ(JournalRecord::Kind::ProcessStopped, journal.records[0].kind);
+  EXPECT_EQ(JournalRecord::Kind::CleanupDone, journal.records[1].kind);
+}
+
+// A new session's start-up cleanup gives no fetch directory: it stops the capture but
+// leaves the file (and so the session) for `capture cleanup`.
+TEST_F(CleanupTest, WithoutAFetchDirectoryTheFileStaysLeftOver) {
+  std::vector<JournalRecord> recs(1);
+  recs[0].kind = JournalRecord::Kind::ProcessStarted;
+  recs[0].host = MoRef{"HostSystem", "host-1"};
+  recs[0].host_name = "esx01";
+  recs[0].remote_pid = 1001;
+  recs[0].pin_name = "esx01 port 100 both";
+  recs[0].remote_file = "/vmfs/volumes/datastore1/vm-capture/vmc-s-esx01-100-both-1.pcap";
+  fakes::FakeJournal journal;
+  auto report = run_cleanup(plan_cleanup(recs), hosts, vcenter, journal, clock);
+  EXPECT_TRUE(report.ok());
+  EXPECT_EQ(1, report.left_on_hosts);
+  EXPECT_EQ(Strings({"esx01 kill pid 1001"}), log);
+  EXPECT_EQ("its capture file esx01:" + recs[0].remote_file +
+                " stays on the host; `capture cleanup` fetches it",
+            report.notes.back());
+  EXPECT_TRUE(journal.records.empty());  // neither stopped nor CleanupDone
+  EXPECT_EQ(1u, plan_cleanup(recs).kill.size());
+  SessionListing s;
+  s.state = SessionListing::State::LeftOver;
+  s.id = "x";
+  s.name = "plan p";
+  s.leftovers = plan_cleanup(recs);
+  EXPECT_NE(format_sessions({s}).find("      its capture file to fetch: " + recs[0].remote_file + "\n"),
+            std::string::npos)
+      << format_sessions({s});
 }
 
 }  // namespace

@@ -135,6 +135,7 @@ class FakeHost : public HostPort {
   bool throw_on_start = false;  // an adapter bug: the runtime must still undo everything
   std::map<int64_t, CaptureStatus> health;  // pid -> status (default running)
   std::vector<CaptureRequest> requests;
+  std::string file_dir;  // set: captures write files there (on-host output)
 
   Result<std::optional<int64_t>> resolve_port(const std::string& mac) override {
     if (fail_resolve > 0) {
@@ -155,7 +156,7 @@ class FakeHost : public HostPort {
     int64_t pid = next_pid_++;
     requests.push_back(r);
     log_.push_back(name_ + " start " + r.pin.name() + " pid " + std::to_string(pid));
-    return CaptureHandle{pid, ""};
+    return CaptureHandle{pid, "", file_dir.empty() ? "" : file_dir + "/vmc-" + std::to_string(pid) + ".pcap"};
   }
   Status stop_capture(const CaptureHandle& h) override {
     log_.push_back(name_ + " stop pid " + std::to_string(h.pid));
@@ -168,6 +169,13 @@ class FakeHost : public HostPort {
   Status kill_leftover(int64_t pid) override {
     log_.push_back(name_ + " kill pid " + std::to_string(pid));
     return {};
+  }
+  std::map<std::string, Error> fetch_errors;  // remote path -> the error its fetch gives
+  std::string not_removed;                    // what a fetch says when rm failed
+  Result<FetchedFile> fetch_leftover_file(const std::string& remote, const std::string& local) override {
+    log_.push_back(name_ + " fetch " + remote + " -> " + local);
+    if (auto it = fetch_errors.find(remote); it != fetch_errors.end()) return it->second;
+    return FetchedFile{remote.size() * 100, "sha", not_removed};
   }
 
  private:

@@ -119,6 +119,7 @@ std::string to_json_line(const JournalRecord& r) {
       j["remote_pid"] = r.remote_pid;
       j["pin"] = r.pin_key;
       j["pin_name"] = r.pin_name;
+      if (!r.remote_file.empty()) j["file"] = r.remote_file;
       break;
     case Kind::OverrideSet:
     case Kind::OverrideFailed:
@@ -183,6 +184,7 @@ Result<JournalRecord> parse_journal_line(const std::string& line) {
     r.host_address = j.value("address", "");
     r.pin_key = j.value("pin", "");
     r.pin_name = j.value("pin_name", "");
+    r.remote_file = j.value("file", "");
     if (j.contains("cluster")) r.cluster = moref_from(j["cluster"]);
     if (j.contains("vm")) r.vm = moref_from(j["vm"]);
     if (j.contains("previous")) r.previous = override_from(j["previous"], r.vm);

@@ -17,7 +17,7 @@ namespace vmc::orchestrator {
 struct JournalRecord {
   enum class Kind {
     SessionStart,      // session_id, pid, name
-    ProcessStarted,    // host*, remote_pid, pin_key, pin_name
+    ProcessStarted,    // host*, remote_pid, pin_key, pin_name, remote_file
     ProcessStopped,    // host*, remote_pid, detail
     OverrideSet,       // cluster, vm, previous, applied (written before the change)
     OverrideFailed,    // cluster, vm, detail: the set did not happen
@@ -38,6 +38,7 @@ struct JournalRecord {
   int64_t remote_pid = 0;
   std::string pin_key;
   std::string pin_name;
+  std::string remote_file;  // on-host output: the capture's file on the host
 
   model::MoRef cluster;
   model::MoRef vm;

@@ -55,6 +55,17 @@ struct CaptureRequest {
 struct CaptureHandle {
   int64_t pid = 0;
   std::string token;  // adapter's own reference (channel id ...), opaque here
+  /// On-host output: the file pktcap-uw writes on the host (journaled, so that a
+  /// crashed session's file can be fetched by `capture cleanup`). Empty when streaming.
+  std::string remote_file;
+};
+
+/// A file brought home from a host (HostPort::fetch_leftover_file).
+struct FetchedFile {
+  uint64_t bytes = 0;
+  std::string sha256;
+  /// Set when the file was fetched and verified but could not be removed from the host.
+  std::string not_removed;
 };
 
 struct CaptureStatus {
@@ -95,6 +106,12 @@ class HostPort {
   /// the PID is still a pktcap-uw process of ours before killing; one already gone is
   /// success.
   virtual Status kill_leftover(int64_t pid) = 0;
+  /// Brings home the capture file a crashed session left on the host (on-host output;
+  /// its capture stopped): copied to `local_path` (refused if that exists), verified
+  /// by size and SHA-256, then removed from the host. Error code "onhost.missing" when
+  /// the host has no such file; on any other error the file stays on the host.
+  virtual Result<FetchedFile> fetch_leftover_file(const std::string& remote_path,
+                                                  const std::string& local_path) = 0;
 };
 
 /// Gives the connection to a host, made once and reused (the connector owns it).

@@ -331,7 +331,9 @@ void Runtime::start_pin(const Action& a) {
   kill_orphans(*host, *hp.value());
   const auto now = clock_.now();
 
-  journal(process_record(Kind::ProcessStarted, now, *host, handle.value().pid, pin.key(), pin.name()));
+  auto started = process_record(Kind::ProcessStarted, now, *host, handle.value().pid, pin.key(), pin.name());
+  started.remote_file = handle.value().remote_file;
+  journal(started);
 
   std::string reason = a.reason + event_reason(pin.vm);
   summary_.pins.push_back(PinSpan{pin, handle.value().pid, now, std::nullopt, reason, ""});

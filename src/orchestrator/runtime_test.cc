@@ -603,6 +603,16 @@ TEST_F(RuntimeTest, JournalRecordsEveryRemoteProcessAndTheEnd) {
   EXPECT_EQ(4242, journal.records[0].pid);
   EXPECT_EQ("10.0.0.1", journal.records[1].host_address);
   EXPECT_EQ("esx01 port 100 both", journal.records[1].pin_name);
+  EXPECT_EQ("", journal.records[1].remote_file);  // streamed
+}
+
+// On-host output: the journal names each capture's file, for `capture cleanup`.
+TEST_F(RuntimeTest, JournalNamesTheFileOfAnOnHostCapture) {
+  spec.drs.enabled = false;
+  hosts.host("esx01", "host-1").file_dir = "/vmfs/volumes/ds1/vm-capture";
+  ASSERT_TRUE(run().ok());
+  ASSERT_EQ(JournalRecord::Kind::ProcessStarted, journal.records[1].kind);
+  EXPECT_EQ("/vmfs/volumes/ds1/vm-capture/vmc-1001.pcap", journal.records[1].remote_file);
 }
 
 }  // namespace

@@ -96,7 +96,7 @@ std::vector<SessionListing> list_sessions(const std::string& state_dir, const Pi
 
 std::vector<SessionCleanup> cleanup_sessions(const std::string& state_dir, const PidAlive& alive,
                                              HostConnector& hosts, VCenterPort& vcenter,
-                                             Clock& clock) {
+                                             Clock& clock, const CleanupOptions& options) {
   std::vector<SessionCleanup> out;
   for (const auto& s : list_sessions(state_dir, alive)) {
     if (s.state != SessionListing::State::LeftOver) continue;
@@ -111,7 +111,7 @@ std::vector<SessionCleanup> cleanup_sessions(const std::string& state_dir, const
     if (!journal) {
       c.report.errors.push_back(journal.error());
     } else {
-      c.report = run_cleanup(s.leftovers, hosts, vcenter, *journal.value(), clock);
+      c.report = run_cleanup(s.leftovers, hosts, vcenter, *journal.value(), clock, options);
     }
     out.push_back(std::move(c));
   }
@@ -125,9 +125,11 @@ std::string format_sessions(const std::vector<SessionListing>& sessions) {
     out += s.id + "  " + to_string(s.state) + "  pid " + std::to_string(s.pid) + "  " +
            format_time(s.started) + "  " + s.name + "\n";
     if (!s.problem.empty()) out += "    journal unreadable: " + s.problem + "\n";
-    for (const auto& p : s.leftovers.kill)
+    for (const auto& p : s.leftovers.kill) {
       out += "    pktcap-uw pid " + std::to_string(p.remote_pid) + " on " +
              (p.host_name.empty() ? p.host.value : p.host_name) + " (" + p.pin_name + ")\n";
+      if (!p.remote_file.empty()) out += "      its capture file to fetch: " + p.remote_file + "\n";
+    }
     for (const auto& o : s.leftovers.restore)
       out += "    DRS override of " + o.vm.value + " in " + o.cluster.value + " to restore to " +
              (o.previous ? "'" + o.previous->behavior + "'" : "none") + "\n";

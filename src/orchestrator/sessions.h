@@ -50,7 +50,7 @@ struct SessionCleanup {
 /// new session); running sessions are not touched. Safe to repeat.
 std::vector<SessionCleanup> cleanup_sessions(const std::string& state_dir, const PidAlive& alive,
                                              HostConnector& hosts, VCenterPort& vcenter,
-                                             Clock& clock);
+                                             Clock& clock, const CleanupOptions& options = {});
 
 /// Text for `capture status`.
 std::string format_sessions(const std::vector<SessionListing>& sessions);

@@ -15,6 +15,7 @@
 #include "host/on_host_output.h"
 #include "host/pktcap_args.h"
 #include "host/text.h"
+#include "session/fetch_home.h"
 #include "session/ssh_host_port.h"
 
 namespace vmc::session {
@@ -79,19 +80,6 @@ CaptureStatus make_status(CaptureStatus::Health h, std::string detail) {
 
 std::string errno_text(const std::string& path) { return path + ": " + std::strerror(errno); }
 
-/// Writes all of `d` to `fd`.
-Status write_all(int fd, std::string_view d, const std::string& path) {
-  while (!d.empty()) {
-    ssize_t n = ::write(fd, d.data(), d.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return Error("onhost.local", "writing " + errno_text(path));
-    }
-    d.remove_prefix(static_cast<size_t>(n));
-  }
-  return {};
-}
-
 }  // namespace
 
 std::string on_host_file_name(const std::string& session_id, const Pin& pin, uint64_t n) {
@@ -154,6 +142,11 @@ Status OnHostPort::kill_leftover(int64_t pid) {
   }
   if (cap) collect(*cap);
   return st;
+}
+
+Result<orchestrator::FetchedFile> OnHostPort::fetch_leftover_file(const std::string& remote_path,
+                                                                 const std::string& local_path) {
+  return streaming_.fetch_leftover_file(remote_path, local_path);
 }
 
 Result<CaptureHandle> OnHostPort::start_capture(const orchestrator::CaptureRequest& request,
@@ -233,7 +226,7 @@ Result<CaptureHandle> OnHostPort::start_capture(const orchestrator::CaptureReque
   // Captures cut off with their connection are stopped once the new one runs, so the
   // pin is covered throughout.
   retry_pending(cap.get());
-  return CaptureHandle{*pid, token};
+  return CaptureHandle{*pid, token, cap->remote_path};
 }
 
 Status OnHostPort::stop_capture(const CaptureHandle& handle) {
@@ -407,33 +400,9 @@ void OnHostPort::collect(Capture& cap, Capture* overlapping) {
     return keep("cannot make the local staging directory " + errno_text(settings_.staging_dir));
   }
   const std::string local = settings_.staging_dir + "/" + cap.file_name;
-  int fd = ::open(local.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return keep("cannot create the local copy " + errno_text(local));
-  auto fetched = host::fetch_verified(
-      conn_, cap.remote_path, [&](std::string_view d) { return write_all(fd, d, local); },
-      /*remove=*/false);
-  // The remote file goes only once the local copy is on disk.
-  bool local_ok = fetched.ok() && ::fsync(fd) == 0;
-  std::string local_err = local_ok ? "" : errno_text(local);
-  if (::close(fd) != 0 && local_ok) {
-    local_ok = false;
-    local_err = errno_text(local);
-  }
-  if (!fetched.ok()) {
-    ::unlink(local.c_str());
-    return keep(fetched.error().message);
-  }
-  if (!local_ok) {
-    ::unlink(local.c_str());
-    return keep("the local copy could not be saved: " + local_err);
-  }
-  auto rm = conn_.run({"rm", cap.remote_path});
-  if (!rm.ok() || rm->exit_status != 0) {
-    note(where + " was fetched and verified (" + std::to_string(fetched->bytes) +
-         " bytes) but could not be removed: " +
-         (rm.ok() ? host::excerpt(host::trim(rm->err)) : rm.error().message) +
-         "; remove it by hand");
-  }
+  auto fetched = fetch_home(conn_, cap.remote_path, local);
+  if (!fetched.ok()) return keep(fetched.error().message);
+  if (!fetched->not_removed.empty()) note(fetched->not_removed);
   auto pushed = push_frames(cap, local, overlapping);
   if (!pushed.ok()) {
     note(pushed.error().message + "; the fetched copy is kept at " + local);

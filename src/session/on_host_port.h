@@ -17,6 +17,8 @@
 //    host::fetch_verified into a private staging file beside the output, remove the
 //    remote file only when size and SHA-256 match, then hand its frames to the FrameSink.
 //    A file that cannot be fetched stays on the host; the message names host and path.
+//    Every handle names its remote file, which the runtime journals: a crashed session's
+//    files are fetched by `capture cleanup` (fetch_leftover_file, the streaming port's).
 #pragma once
 
 #include <chrono>
@@ -72,6 +74,8 @@ class OnHostPort : public orchestrator::HostPort {
   Status stop_capture(const orchestrator::CaptureHandle& handle) override;
   orchestrator::CaptureStatus status(const orchestrator::CaptureHandle& handle) override;
   Status kill_leftover(int64_t pid) override;
+  Result<orchestrator::FetchedFile> fetch_leftover_file(const std::string& remote_path,
+                                                        const std::string& local_path) override;
 
   /// Files still on the host (fetch failed): "esx01:/vmfs/volumes/.../x.pcap (why)".
   std::vector<std::string> kept() const;

@@ -439,13 +439,26 @@ int run_session(const model::SessionSpec& spec_in, const GlobalOptions& g) {
   return kExitFailed;
 }
 
-int run_cleanup(const GlobalOptions& g) {
+int run_cleanup(const GlobalOptions& g, const std::string& fetch_dir) {
   auto list = orchestrator::list_sessions(state_dir(g), orchestrator::pid_alive);
-  bool any = false;
-  for (const auto& s : list) any |= s.state == orchestrator::SessionListing::State::LeftOver;
+  bool any = false, files = false;
+  for (const auto& s : list) {
+    if (s.state != orchestrator::SessionListing::State::LeftOver) continue;
+    any = true;
+    for (const auto& p : s.leftovers.kill) files |= !p.remote_file.empty();
+  }
   if (!any) {
     std::puts("nothing to clean up: no left-over session");
     return kExitOk;
+  }
+  if (files) {
+    std::error_code ec;
+    std::filesystem::create_directories(fetch_dir, ec);
+    if (ec || !std::filesystem::is_directory(fetch_dir)) {
+      spdlog::error("cannot use {} for the fetched capture files: {} (give another with --into)",
+                    fetch_dir, ec ? ec.message() : "not a directory");
+      return kExitUsage;
+    }
   }
   auto vc = connect_vcenter(g);
   if (!vc.ok()) {
@@ -459,12 +472,16 @@ int run_cleanup(const GlobalOptions& g) {
     spdlog::error("{}", adapter.error().message);
     return kExitFailed;
   }
+  orchestrator::CleanupOptions options;
+  options.fetch_dir = fetch_dir;
   auto done = orchestrator::cleanup_sessions(state_dir(g), orchestrator::pid_alive, hosts,
-                                             **adapter, clock);
+                                             **adapter, clock, options);
   int rc = kExitOk;
   for (const auto& s : done) {
-    std::printf("session %s: %d capture(s) stopped, %d override(s) restored\n", s.id.c_str(),
+    std::printf("session %s: %d capture(s) stopped, %d override(s) restored", s.id.c_str(),
                 s.report.killed, s.report.restored);
+    if (s.report.fetched > 0) std::printf(", %d capture file(s) fetched", s.report.fetched);
+    std::printf("\n");
     for (const auto& n : s.report.notes) std::printf("  %s\n", n.c_str());
     for (const auto& e : s.report.errors) {
       std::printf("  NOT DONE: %s\n", e.message.c_str());

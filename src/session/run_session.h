@@ -35,6 +35,8 @@ int run_session(const model::SessionSpec& spec, const GlobalOptions& g);
 /// override, ports) without changing anything.
 int dry_run(const model::SessionSpec& spec, const GlobalOptions& g);
 
-int run_cleanup(const GlobalOptions& g);
+/// `capture cleanup`: undoes what crashed or killed sessions left; the capture files
+/// of on-host sessions come home into `fetch_dir` (made if missing).
+int run_cleanup(const GlobalOptions& g, const std::string& fetch_dir);
 
 }  // namespace vmc::session

@@ -1,14 +1,17 @@
 #include "session/ssh_host_port.h"
 
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <array>
 #include <cstring>
 
 #include "capture/pcap_stream_reader.h"
+#include "host/on_host_output.h"
 #include "host/pktcap_args.h"
 #include "host/text.h"
+#include "session/fetch_home.h"
 
 namespace vmc::session {
 
@@ -169,7 +172,7 @@ Result<CaptureHandle> SshHostPort::start_capture(const orchestrator::CaptureRequ
   std::lock_guard lk(mu_);
   std::string token = info_.name + "#" + std::to_string(next_token_++);
   captures_[token] = cap;
-  return CaptureHandle{*pid, token};
+  return CaptureHandle{*pid, token, ""};  // streamed: no file on the host
 }
 
 Status SshHostPort::stop_capture(const CaptureHandle& handle) {
@@ -247,6 +250,20 @@ Status SshHostPort::kill_leftover(int64_t pid) {
                                     " did not exit");
   }
   return Status();
+}
+
+Result<orchestrator::FetchedFile> SshHostPort::fetch_leftover_file(const std::string& remote_path,
+                                                                  const std::string& local_path) {
+  if (!host::is_capture_file_path(remote_path)) {
+    return Error("onhost.path", "not fetching " + info_.name + ":" + host::excerpt(remote_path) +
+                                    ": not a vm-capture file on a datastore or /tmp (damaged journal?)");
+  }
+  struct stat st {};
+  if (::lstat(local_path.c_str(), &st) == 0) {
+    return Error("onhost.local", "not fetching " + info_.name + ":" + remote_path + ": " + local_path +
+                                     " exists already (move it away, or give another directory)");
+  }
+  return fetch_home(*conn_, remote_path, local_path);
 }
 
 }  // namespace vmc::session

@@ -48,6 +48,8 @@ class SshHostPort : public orchestrator::HostPort {
   Status stop_capture(const orchestrator::CaptureHandle& handle) override;
   orchestrator::CaptureStatus status(const orchestrator::CaptureHandle& handle) override;
   Status kill_leftover(int64_t pid) override;
+  Result<orchestrator::FetchedFile> fetch_leftover_file(const std::string& remote_path,
+                                                        const std::string& local_path) override;
 
   host::HostConnection& connection() { return *conn_; }
 

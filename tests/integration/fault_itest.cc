@@ -411,7 +411,8 @@ class Fault : public ::testing::Test {
 
   void TearDown() override {
     // Undo whatever a failed case left, so the next case starts clean.
-    auto r = sh(capture_binary() + " --state-dir '" + state_ + "' cleanup 2>&1");
+    auto r = sh(capture_binary() + " --state-dir '" + state_ + "' cleanup --into '" + dir_ +
+                "/teardown-fetched' 2>&1");
     if (r.out.find("nothing to clean up") == std::string::npos)
       std::printf("[%s] teardown cleanup: %s", name_.c_str(), r.out.c_str());
   }
@@ -1007,6 +1008,58 @@ TEST_F(Fault, OnHostOutputSshDrop) {
               res.frames_of([&](const CapFrame& f) { return f.port_pin() && f.ts < fault; }), after,
               w.crossed, w.captured, joined(files_during, ",").c_str(), files_after.size(),
               cov.text().c_str(), gaps_text(res).c_str());
+}
+
+// On-host output, the session killed with -9: its pktcap-uw goes on writing on the
+// datastore. `capture status` names the file; `capture cleanup --into DIR` stops the
+// capture, brings the file home verified, removes it from the datastore and restores the
+// override; the file holds the VM's frames up to the cleanup, after the kill too.
+TEST_F(Fault, OnHostSessionKilledCleanupFetchesItsFile) {
+  const std::string o = out("onhost-kill");
+  std::string why;
+  auto cap = start_on_host("onhost-kill", o, why);
+  ASSERT_TRUE(cap) << why;
+  std::this_thread::sleep_for(3s);
+  const int64_t killed_at = now_ns();
+  cap->stop(SIGKILL);
+  std::this_thread::sleep_for(3s);  // the capture goes on writing on the host
+  const auto files = our_files_on_datastore1();
+  ASSERT_FALSE(files.empty()) << "no capture file on datastore1 after kill -9";
+  const auto running = pktcaps_on_hosts(*lab);
+  EXPECT_FALSE(running.empty()) << "a file capture outlives its session's connection";
+  const std::string cli = capture_binary() + " --state-dir '" + state_ + "' ";
+  auto status = sh(cli + "status").out;
+  for (const auto& f : files)
+    EXPECT_NE(std::string::npos, status.find("its capture file to fetch: /vmfs/volumes/datastore1/vm-capture/" + f))
+        << status;
+
+  const std::string into = dir_ + "/fetched";
+  auto r = sh(cli + "cleanup --into '" + into + "' 2>&1");
+  EXPECT_EQ(0, r.status) << r.out;
+  const auto files_after = our_files_on_datastore1();
+  EXPECT_TRUE(files_after.empty()) << joined(files_after);
+  EXPECT_TRUE(pktcaps_on_hosts(*lab).empty()) << joined(pktcaps_on_hosts(*lab));
+  EXPECT_EQ(std::nullopt, override_of(testvm1_)) << r.out;
+  size_t frames = 0, after_kill = 0;
+  for (const auto& f : files) {
+    const std::string local = into + "/" + f;
+    ASSERT_TRUE(std::filesystem::exists(local)) << local << " missing; cleanup said:\n" << r.out;
+    EXPECT_NE(std::string::npos, r.out.find(" to " + local + " (")) << r.out;
+    for (const auto& fr : read_frames(local)) {
+      ++frames;
+      after_kill += fr.ts > killed_at + kSec;
+    }
+  }
+  EXPECT_GT(frames, 0u) << r.out;
+  EXPECT_GT(after_kill, 0u) << "nothing in the file from after the kill";
+  auto again = sh(cli + "cleanup --into '" + into + "' 2>&1");
+  EXPECT_EQ(0, again.status);
+  EXPECT_NE(std::string::npos, again.out.find("nothing to clean up")) << again.out;
+  std::printf("[onhost-kill] after kill -9: %zu pktcap-uw running, files on datastore1: %s; cleanup "
+              "fetched %zu frames (%zu from after the kill); files left on datastore1: %zu; cleanup "
+              "said:\n%s",
+              running.size(), joined(files, ",").c_str(), frames, after_kill, files_after.size(),
+              without(r.out, lab->state_dir()).c_str());
 }
 
 // 7. The captured VM is deleted: the session (its only target) ends with a clear

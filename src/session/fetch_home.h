@@ -1,0 +1,22 @@
+// Bringing a capture file home from a host: the one way on-host output files come back,
+// both a running session's (OnHostPort) and those a crashed session left (`capture
+// cleanup`). The copy is written to "<local>.part", synced and renamed to <local> once
+// its size and SHA-256 match the host's; only then is the remote file removed.
+#pragma once
+
+#include <string>
+
+#include "host/host_connection.h"
+#include "orchestrator/ports.h"
+#include "util/result.h"
+
+namespace vmc::session {
+
+/// Error codes: "onhost.missing" (the host has no such file), "onhost.local" (the local
+/// copy could not be created or saved), and those of host::fetch_verified; on any error the
+/// remote file is kept and no local file is left. A failed `rm` is not an error: the
+/// copy is good; FetchedFile::not_removed says so.
+Result<orchestrator::FetchedFile> fetch_home(host::HostConnection& conn, const std::string& remote_path,
+                                             const std::string& local_path);
+
+}  // namespace vmc::session

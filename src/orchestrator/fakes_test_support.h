@@ -189,6 +189,7 @@ class FakeHosts : public HostConnector {
  public:
   FakeHosts(FakeWorld& world, Log& log) : world_(world), log_(log) {}
   std::map<std::string, int> fail_connect;  // host name -> failures to give
+  std::string connect_fail_code = "ssh.connect";  // of those failures
 
   FakeHost& host(const std::string& name, const std::string& id) {
     auto it = hosts_.find(name);
@@ -202,7 +203,7 @@ class FakeHosts : public HostConnector {
     auto& fails = fail_connect[h.name];
     if (fails > 0) {
       --fails;
-      return Error("ssh.connect", "cannot reach " + h.name);
+      return Error(connect_fail_code, "cannot reach " + h.name);
     }
     return static_cast<HostPort*>(&host(h.name, h.ref.value));
   }

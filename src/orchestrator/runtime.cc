@@ -238,9 +238,7 @@ NicPort Runtime::resolve(const model::HostInfo& host, const std::string& mac,
   if (!backoff_.ready(host_key(host.ref), now)) return NicPort{NicPort::State::Unresolved, 0};
   auto hp = hosts_.connect(host);
   if (!hp) {
-    auto wait = backoff_.failed(host_key(host.ref), now);
-    comment(hp.error().context(host.name).message + "; retrying in " +
-            std::to_string(wait.count()) + " ms");
+    host_unavailable(host, hp.error());
     return NicPort{NicPort::State::Unresolved, 0};
   }
   auto port = hp.value()->resolve_port(mac);
@@ -345,12 +343,16 @@ void Runtime::start_pin(const Action& a) {
 
 void Runtime::host_unavailable(const model::HostInfo& host, const Error& e) {
   const std::string hk = host_key(host.ref);
-  const std::string text = e.context(host.name).message;
-  // Lost, being reconnected in the background (ssh.disconnected): try again at every
-  // pass, so the capture resumes as soon as the host is back; say so once.
-  if (e.code == "ssh.disconnected") {
+  // SSH errors mostly name the host already.
+  const std::string text =
+      e.message.rfind(host.name + ":", 0) == 0 ? e.message : e.context(host.name).message;
+  // Lost, being reconnected in the background (ssh.disconnected), or its first
+  // connection still being made (ssh.connecting): try again at every pass, so the
+  // capture starts as soon as the host answers; say so once.
+  if (e.code == "ssh.disconnected" || e.code == "ssh.connecting") {
     if (host_waits_.insert(hk).second)
-      comment(text + "; capturing again as soon as it answers");
+      comment(text + (e.code == "ssh.connecting" ? "; capturing as soon as it answers"
+                                                 : "; capturing again as soon as it answers"));
     return;
   }
   auto wait = backoff_.failed(hk, clock_.now());

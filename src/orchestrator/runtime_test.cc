@@ -492,6 +492,9 @@ TEST_F(RuntimeTest, LostHostGapStartsWhenLastHeardAndTheCutOffCaptureIsKilledLat
   size_t waits = 0;
   for (const auto& l : sink.lines) waits += l.find("capturing again as soon as it answers") != std::string::npos;
   EXPECT_EQ(1u, waits);
+  // Said once, naming the host once.
+  EXPECT_TRUE(sink.has_line(
+      "comment esx01: SSH connection lost (stalled); reconnecting; capturing again as soon as it answers"));
   EXPECT_TRUE(sink.has_line("comment esx01 answers again"));
   // The cut-off capture: not journaled as stopped when lost, killed once the host is back.
   auto pos = [&](const std::string& s) { return std::find(log.begin(), log.end(), s) - log.begin(); };
@@ -505,6 +508,29 @@ TEST_F(RuntimeTest, LostHostGapStartsWhenLastHeardAndTheCutOffCaptureIsKilledLat
       EXPECT_GE(rec.at, t0 + 4s);
     }
   EXPECT_EQ(1u, stopped_1001);
+}
+
+// A host's first SSH connection still being made (the connector waits for it only
+// briefly, so one silent host cannot hold up the others): tried at every pass without
+// backoff, said once; the capture starts at the pass after it connects.
+TEST_F(RuntimeTest, HostStillConnectingIsTriedAtEveryPassWithoutBackoff) {
+  spec.drs.enabled = false;
+  spec.stop.duration = 5s;
+  const auto t0 = clock.t;
+  hosts.fail_connect["esx01"] = 6;
+  hosts.connect_fail_code = "ssh.connecting";
+  auto r = run();
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ASSERT_EQ(1u, r->pins.size());
+  EXPECT_LE(r->pins[0].start - t0, 6 * options.tick);  // with backoff: seconds
+  size_t waits = 0, retries = 0;
+  for (const auto& l : sink.lines) {
+    waits += l.find("cannot reach esx01; capturing as soon as it answers") != std::string::npos;
+    retries += l.find("retrying in") != std::string::npos;
+  }
+  EXPECT_EQ(1u, waits) << ::testing::PrintToString(sink.lines);
+  EXPECT_EQ(0u, retries) << ::testing::PrintToString(sink.lines);
+  EXPECT_EQ(0, hosts.fail_connect["esx01"]);
 }
 
 // An on-host capture cut off from us goes on recording on its host: no gap is reported

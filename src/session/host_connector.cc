@@ -23,6 +23,32 @@ SshSettings SshSettings::from_env() {
   return s;
 }
 
+namespace {
+
+Result<std::unique_ptr<SshHostPort>> open_ssh(const SshSettings& settings, const model::HostInfo& host) {
+  host::SshOptions o;
+  o.host = host.name.empty() ? host.mgmt_address : host.name;
+  o.user = settings.user;
+  o.ssh_config = settings.ssh_config;
+  o.known_hosts = settings.known_hosts;
+  o.password = settings.password;
+  o.identity_files = settings.identity_files;
+  o.host_key_policy =
+      settings.accept_new_host_keys ? host::HostKeyPolicy::AcceptNew : host::HostKeyPolicy::Strict;
+  auto conn = host::SshConnection::connect(o);
+  if (!conn.ok()) return conn.error();
+  return std::make_unique<SshHostPort>(host, std::move(*conn));
+}
+
+}  // namespace
+
+SshHostConnector::SshHostConnector(SshSettings settings, std::optional<std::chrono::milliseconds> first_wait)
+    : SshHostConnector([settings = std::move(settings)](const model::HostInfo& h) { return open_ssh(settings, h); },
+                       first_wait) {}
+
+SshHostConnector::SshHostConnector(Opener opener, std::optional<std::chrono::milliseconds> first_wait)
+    : opener_(std::move(opener)), first_wait_(first_wait) {}
+
 SshHostConnector::~SshHostConnector() {
   std::vector<std::thread> threads;
   {
@@ -40,54 +66,66 @@ std::shared_ptr<SshHostConnector::Entry> SshHostConnector::entry(const model::Ho
   return e;
 }
 
-Result<std::unique_ptr<SshHostPort>> SshHostConnector::open(const model::HostInfo& host) const {
-  host::SshOptions o;
-  o.host = host.name.empty() ? host.mgmt_address : host.name;
-  o.user = settings_.user;
-  o.ssh_config = settings_.ssh_config;
-  o.known_hosts = settings_.known_hosts;
-  o.password = settings_.password;
-  o.identity_files = settings_.identity_files;
-  o.host_key_policy =
-      settings_.accept_new_host_keys ? host::HostKeyPolicy::AcceptNew : host::HostKeyPolicy::Strict;
-  auto conn = host::SshConnection::connect(o);
-  if (!conn.ok()) return conn.error();
-  return std::make_unique<SshHostPort>(host, std::move(*conn));
+void SshHostConnector::start_attempt(const std::shared_ptr<Entry>& e, const model::HostInfo& host,
+                                     bool report) {
+  e->connecting = true;
+  e->failed.reset();
+  std::lock_guard lk(mu_);
+  threads_.emplace_back([this, e, host, report] {
+    auto port = opener_(host);
+    std::lock_guard elk(e->mu);
+    if (port.ok()) {
+      e->port = std::move(*port);
+    } else if (report) {
+      e->failed = port.error();
+    }
+    e->connecting = false;
+    e->done.notify_all();
+  });
 }
 
 Result<orchestrator::HostPort*> SshHostConnector::connect(const model::HostInfo& host) {
   auto e = entry(host);
-  std::lock_guard lk(e->mu);
-  if (e->port) {
-    auto* conn = dynamic_cast<host::SshConnection*>(&e->port->connection());
-    if (conn) {
-      auto st = conn->ensure_connected();
-      if (!st.ok()) return st.error();
+  std::unique_lock lk(e->mu);
+  auto take_failure = [&] {
+    Error err = std::move(*e->failed);  // the attempt's error, reported once
+    e->failed.reset();
+    return err;
+  };
+  while (!e->port) {
+    if (e->failed) return take_failure();
+    const bool started = !e->connecting;
+    if (started) start_attempt(e, host, /*report=*/true);
+    auto ended = [&] { return !e->connecting; };
+    if (!first_wait_) {
+      // Until it ends; a prepare() attempt that failed is followed by one of ours.
+      e->done.wait(lk, ended);
+      continue;
     }
-    return static_cast<orchestrator::HostPort*>(e->port.get());
+    if (started) e->done.wait_for(lk, *first_wait_, ended);
+    if (e->failed) return take_failure();
+    if (!e->port) {
+      return Error("ssh.connecting", "connecting over SSH to " +
+                                         (host.name.empty() ? host.mgmt_address : host.name) +
+                                         " (not answering yet)");
+    }
   }
-  auto port = open(host);
-  if (!port.ok()) return port.error();
-  e->port = std::move(*port);
+  if (auto* conn = dynamic_cast<host::SshConnection*>(&e->port->connection())) {
+    auto st = conn->ensure_connected();
+    if (!st.ok()) return st.error();
+  }
   return static_cast<orchestrator::HostPort*>(e->port.get());
 }
 
 void SshHostConnector::prepare(const model::HostInfo& host) {
   auto e = entry(host);
-  {
-    std::unique_lock lk(e->mu, std::try_to_lock);
-    if (!lk.owns_lock() || e->port) return;  // being connected, or connected
-    const auto now = std::chrono::steady_clock::now();
-    if (e->prepared != std::chrono::steady_clock::time_point{} && now - e->prepared < kPrepareRetry)
-      return;
-    e->prepared = now;
-  }
-  std::lock_guard lk(mu_);
-  threads_.emplace_back([this, e, host] {
-    std::lock_guard elk(e->mu);
-    if (e->port) return;
-    if (auto port = open(host); port.ok()) e->port = std::move(*port);
-  });
+  std::lock_guard lk(e->mu);
+  if (e->port || e->connecting) return;  // connected, or being connected
+  const auto now = std::chrono::steady_clock::now();
+  if (e->prepared != std::chrono::steady_clock::time_point{} && now - e->prepared < kPrepareRetry)
+    return;
+  e->prepared = now;
+  start_attempt(e, host, /*report=*/false);
 }
 
 }  // namespace vmc::session

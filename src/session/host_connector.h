@@ -4,9 +4,12 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -31,29 +34,49 @@ struct SshSettings {
 
 class SshHostConnector : public orchestrator::HostConnector {
  public:
-  explicit SshHostConnector(SshSettings settings) : settings_(std::move(settings)) {}
+  /// Makes a host's SSH connection (the real one: host::SshConnection).
+  using Opener = std::function<Result<std::unique_ptr<SshHostPort>>(const model::HostInfo&)>;
+
+  /// `first_wait`: how long connect() waits for a host's first connection, which is made
+  /// on a background thread. nullopt: until it is made or fails (cleanup, dry run). A
+  /// session gives a bound: a host that does not answer (a blackholed address holds the
+  /// TCP connect for its whole timeout, 15 s) must not hold up the captures on the other
+  /// hosts; connect() then says "ssh.connecting" and the next call gets the result.
+  explicit SshHostConnector(SshSettings settings,
+                            std::optional<std::chrono::milliseconds> first_wait = std::nullopt);
+  SshHostConnector(Opener opener, std::optional<std::chrono::milliseconds> first_wait);
   ~SshHostConnector() override;
   SshHostConnector(const SshHostConnector&) = delete;
   SshHostConnector& operator=(const SshHostConnector&) = delete;
 
+  /// The host's port once connected. Not yet connected: starts connecting (unless an
+  /// attempt runs) and waits up to `first_wait` for it; an attempt started by an earlier
+  /// call is not waited for (bounded mode). Errors: the attempt's own (ssh.hostkey,
+  /// ssh.auth, ssh.connect, ...), each reported once, the next call trying again; or
+  /// "ssh.connecting" while it runs. Connected before: the connection's state
+  /// (ssh.disconnected while it is being re-made in the background).
   Result<orchestrator::HostPort*> connect(const model::HostInfo& host) override;
-  /// Connects on a background thread (at most once per kPrepareRetry per host).
+  /// Connects on a background thread (at most once per kPrepareRetry per host). Its
+  /// failure is not reported: connect() tries again.
   void prepare(const model::HostInfo& host) override;
 
  private:
-  /// One host: its mutex is held while connecting, so connect() waits for a
-  /// connection prepare() is making instead of making a second one.
   struct Entry {
     std::mutex mu;
+    std::condition_variable done;  // an attempt ended
     std::unique_ptr<SshHostPort> port;
+    bool connecting = false;
+    std::optional<Error> failed;  // a connect()-started attempt's error, not reported yet
     std::chrono::steady_clock::time_point prepared{};
   };
   static constexpr std::chrono::seconds kPrepareRetry{30};
 
   std::shared_ptr<Entry> entry(const model::HostInfo& host);
-  Result<std::unique_ptr<SshHostPort>> open(const model::HostInfo& host) const;
+  /// Starts an attempt on its own thread; `e->mu` is held by the caller.
+  void start_attempt(const std::shared_ptr<Entry>& e, const model::HostInfo& host, bool report);
 
-  SshSettings settings_;
+  Opener opener_;
+  std::optional<std::chrono::milliseconds> first_wait_;
   std::mutex mu_;  // guards entries_ and threads_
   std::map<std::string, std::shared_ptr<Entry>> entries_;
   std::vector<std::thread> threads_;

@@ -357,7 +357,9 @@ int run_session(const model::SessionSpec& spec_in, const GlobalOptions& g) {
     return kExitFailed;
   }
 
-  SshHostConnector ssh_hosts(g.ssh);
+  // A host that does not answer holds the session loop at most this long (the other
+  // hosts' captures and re-pins go on); it is tried again at every pass.
+  SshHostConnector ssh_hosts(g.ssh, std::chrono::milliseconds(1500));
   std::unique_ptr<OnHostConnector> on_host;
   std::string staging;
   if (spec.output.on_host) {

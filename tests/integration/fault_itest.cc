@@ -668,6 +668,68 @@ TEST_F(Fault, HostUnreachableFor30s) {
   for (const auto& e : res.events("esx01")) std::printf("  %s\n", e.substr(0, 220).c_str());
 }
 
+// A host that does not answer at all when the session starts (its address blackholed:
+// each SSH connect hangs for its whole 15 s timeout): the session's other host is not
+// held up. testvm1 (esx01) is captured meanwhile and its reset followed as usual, with
+// the boot's DHCP exchange in the file; db01 (esx02) is captured once esx02 answers.
+TEST_F(Fault, SilentHostAtStartDoesNotHoldUpTheOthers) {
+  auto db01 = vc_->find_vm("db01");
+  ASSERT_TRUE(db01.ok()) << db01.error().message;
+  ASSERT_EQ("esx02", db01->host_name);
+  const int64_t fault = now_ns();
+  lab->post("/fault/unreachable?host=esx02&seconds=20");
+  const int64_t answers = fault + 20 * kSec;
+  const std::string o = out("silent"), plan = dir_ + "/silent.yaml";
+  std::ofstream(plan) << "name: silent\ntargets:\n  vms:\n    - testvm1\n    - db01\noutput:\n  path: " << o
+                      << "\n";
+  CaptureProcess cap("--state-dir '" + state_ + "' plan run '" + plan + "'", dir_ + "/silent.log");
+  ASSERT_TRUE(wait_capturing(cap, o, &testvm1_));
+  std::this_thread::sleep_for(2s);
+  const int64_t reset_at = now_ns();
+  auto after = json::parse(lab->post("/vm/testvm1/reset"));
+  const int64_t new_port = after.at("ports").begin()->get<int64_t>();
+  // Past the first connect timeout, then until esx02 has answered for 8 s.
+  while (now_ns() < answers + 8 * kSec) std::this_thread::sleep_for(200ms);
+  ASSERT_TRUE(cap.running()) << short_log(cap.log());
+  EXPECT_EQ(0, cap.stop(SIGINT)) << short_log(cap.log());
+  const std::string log = without(cap.log(), lab->state_dir());
+
+  auto res = load_outcome(o);
+  auto truth = truth_frames_on("testvm1", res.start, res.end);
+  const PinWin* pin = nullptr;
+  for (const auto& p : res.pins)
+    if (p.host == "esx01" && p.port == std::to_string(new_port)) pin = &p;
+  ASSERT_NE(nullptr, pin) << "no capture of testvm1's new port " << new_port << " after the reset\n"
+                          << short_log(log);
+  auto dhcp = sh("tshark -r '" + o + "' -Y 'dhcp && dhcp.hw.mac_addr == " + testvm1_.nics.at(0).mac +
+                 " && frame.time_epoch > " + std::to_string(reset_at / kSec) + "' 2>/dev/null | wc -l");
+  int truth_dhcp = 0;
+  for (const auto& t : truth)
+    if (t.kind.rfind("dhcp", 0) == 0 && t.vm == "testvm1" && t.t > reset_at) ++truth_dhcp;
+  EXPECT_EQ(4, truth_dhcp);
+  EXPECT_EQ(truth_dhcp, std::stoi(dhcp.out)) << "testvm1's DHCP after its reset, while esx02 was silent\n"
+                                             << short_log(log);
+  const Window w = window(res, truth, reset_at + 2 * kSec, answers);
+  EXPECT_EQ(0u, w.missing()) << "testvm1 frames lost while esx02 was silent\n" << gaps_text(res);
+  int64_t first_esx02 = 0;
+  for (const auto& f : res.frames)
+    if (f.host == "esx02" && (!first_esx02 || f.ts < first_esx02)) first_esx02 = f.ts;
+  ASSERT_NE(0, first_esx02) << "db01 never captured after esx02 answered\n" << short_log(log);
+  EXPECT_GE(first_esx02, answers - kEdge);
+  EXPECT_NE(std::string::npos, log.find("esx02")) << "nothing said about esx02\n" << short_log(log);
+  EXPECT_TRUE(pktcaps_on_hosts(*lab).empty()) << joined(pktcaps_on_hosts(*lab));
+  EXPECT_EQ(std::nullopt, override_of(testvm1_));
+  EXPECT_EQ(std::nullopt, override_of(*db01));
+  std::printf("[silent-host-at-start] esx02 silent for the first 20 s; testvm1 reset at %+.3f s -> "
+              "capture of its new port %.3f s later; its DHCP after the reset %d/%d; testvm1 frames "
+              "%zu of %zu that crossed from 2 s after the reset until esx02 answered; db01's first "
+              "frame %+.3f s after esx02 answered; what the session said of esx02:\n",
+              secs(reset_at - fault), secs(pin->start - reset_at), std::stoi(dhcp.out), truth_dhcp,
+              w.captured, w.crossed, secs(first_esx02 - answers));
+  for (const auto& l : lines(log))
+    if (l.find("esx02") != std::string::npos) std::printf("  %s\n", l.substr(0, 200).c_str());
+}
+
 // 4. The capture process is killed with SIGKILL, and a new session on the same VM is
 //    started: it first undoes what the killed one left (remote captures, the override),
 //    then captures normally; the killed session's file so far is readable.

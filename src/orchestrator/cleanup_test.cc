@@ -23,6 +23,18 @@ std::string temp_dir() {
   return tmpl;
 }
 
+// What a session journals when its capture `pid` of esx01's port `port` starts.
+JournalRecord capture_started(int64_t pid, int port, std::string file = {}) {
+  JournalRecord r;
+  r.kind = JournalRecord::Kind::ProcessStarted;
+  r.host = MoRef{"HostSystem", "host-1"};
+  r.host_name = "esx01";
+  r.remote_pid = pid;
+  r.pin_name = "esx01 port " + std::to_string(port) + " both";
+  r.remote_file = std::move(file);
+  return r;
+}
+
 class CleanupTest : public ::testing::Test {
  protected:
   CleanupTest() {
@@ -224,12 +236,7 @@ TEST_F(CleanupTest, RestoresAPreviousOverrideAndLeavesOneChangedByOthers) {
 }
 
 TEST_F(CleanupTest, UnreachableHostKeepsItsEntryForTheNextCleanup) {
-  std::vector<JournalRecord> recs(1);
-  recs[0].kind = JournalRecord::Kind::ProcessStarted;
-  recs[0].host = MoRef{"HostSystem", "host-1"};
-  recs[0].host_name = "esx01";
-  recs[0].remote_pid = 1001;
-  recs[0].pin_name = "esx01 port 100 both";
+  std::vector<JournalRecord> recs{capture_started(1001, 100)};
   hosts.fail_connect["esx01"] = 1;
   fakes::FakeJournal journal;
   auto report = run_cleanup(plan_cleanup(recs), hosts, vcenter, journal, clock);
@@ -246,16 +253,8 @@ TEST_F(CleanupTest, UnreachableHostKeepsItsEntryForTheNextCleanup) {
 TEST_F(CleanupTest, OnHostFilesAreFetchedAfterTheirCapturesStop) {
   const std::string f1 = "/vmfs/volumes/datastore1/vm-capture/vmc-s-esx01-100-both-1.pcap";
   const std::string f2 = "/vmfs/volumes/datastore1/vm-capture/vmc-s-esx01-101-both-2.pcap";
-  std::vector<JournalRecord> recs(3);
-  for (int i = 0; i < 3; ++i) {
-    recs[i].kind = JournalRecord::Kind::ProcessStarted;
-    recs[i].host = MoRef{"HostSystem", "host-1"};
-    recs[i].host_name = "esx01";
-    recs[i].remote_pid = 1001 + i;
-    recs[i].pin_name = "esx01 port " + std::to_string(100 + i) + " both";
-  }
-  recs[0].remote_file = f1;
-  recs[1].remote_file = f2;  // recs[2] streamed: no file
+  std::vector<JournalRecord> recs{capture_started(1001, 100, f1), capture_started(1002, 101, f2),
+                                  capture_started(1003, 102)};  // streamed: no file
   auto& esx01 = hosts.host("esx01", "host-1");
   esx01.fetch_errors.emplace(f2, Error("onhost.verify", "esx01:" + f2 + ": the copy does not match"));
 
@@ -316,13 +315,8 @@ TEST_F(CleanupTest, OnHostFilesAreFetchedAfterTheirCapturesStop) {
 // A new session's start-up cleanup gives no fetch directory: it stops the capture but
 // leaves the file (and so the session) for `capture cleanup`.
 TEST_F(CleanupTest, WithoutAFetchDirectoryTheFileStaysLeftOver) {
-  std::vector<JournalRecord> recs(1);
-  recs[0].kind = JournalRecord::Kind::ProcessStarted;
-  recs[0].host = MoRef{"HostSystem", "host-1"};
-  recs[0].host_name = "esx01";
-  recs[0].remote_pid = 1001;
-  recs[0].pin_name = "esx01 port 100 both";
-  recs[0].remote_file = "/vmfs/volumes/datastore1/vm-capture/vmc-s-esx01-100-both-1.pcap";
+  std::vector<JournalRecord> recs{
+      capture_started(1001, 100, "/vmfs/volumes/datastore1/vm-capture/vmc-s-esx01-100-both-1.pcap")};
   fakes::FakeJournal journal;
   auto report = run_cleanup(plan_cleanup(recs), hosts, vcenter, journal, clock);
   EXPECT_TRUE(report.ok());

@@ -63,7 +63,7 @@ cpu_s() { awk '{ printf "%.2f", ($14 + $15) / '"$(getconf CLK_TCK)"' }' "/proc/$
 
 echo "== ingest: $VM flooding ${FLOOD_LEN}-byte frames on $host port $port, ${DURATION}s per tool and rate =="
 echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at start (other jobs share it)"
-echo "ours:     $BUILD/capture vm $VM -w FILE.pcapng (built $(date -r "$BUILD/capture" "+%F %T"); tree at $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?') + uncommitted changes, if any)"
+echo "ours:     $BUILD/capture vm $VM -w FILE.pcapng (built $(date -r "$(ls -t "$BUILD/capture" "$BUILD/libvmc-commands.so" 2>/dev/null | head -1)" "+%F %T"); tree at $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?') + uncommitted changes, if any)"
 echo "openssh:  ssh -F ssh_config $host 'pktcap-uw --switchport $port --dir 2 -o -' > FILE.pcap ($(ssh -V 2>&1 | cut -d, -f1))"
 
 # one TOOL RATE: one capture run; appends "TOOL RATE CPU LABCPU FROM TO FILE" to $DIR/runs

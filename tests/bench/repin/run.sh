@@ -73,7 +73,7 @@ print(next(v['host'] for v in vms if v['name'] == '$VM'))")
 
 echo "== re-pin latency: $RESETS resets of $VM every ${EVERY}s, flood ${PPS} frames/s, boot DHCP delay ${BOOT_DHCP_DELAY:-0s} =="
 echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at start (other jobs share it)"
-echo "ours:     $BUILD/capture vm $VM -w ours.pcapng (built $(date -r "$BUILD/capture" "+%F %T"); tree at $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?') + uncommitted changes, if any)"
+echo "ours:     $BUILD/capture vm $VM -w ours.pcapng (built $(date -r "$(ls -t "$BUILD/capture" "$BUILD/libvmc-commands.so" 2>/dev/null | head -1)" "+%F %T"); tree at $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?') + uncommitted changes, if any)"
 echo "baseline: baseline_loop.sh: OpenSSH $(ssh -V 2>&1 | cut -d, -f1), esxcli poll every ${POLL}s, pktcap-uw restarted on a port change"
 
 # In BENCH_DIR with core dumps allowed: a crash leaves its core there (and BENCH_DIR is kept).

@@ -189,19 +189,7 @@ Result<CaptureHandle> OnHostPort::start_capture(const orchestrator::CaptureReque
   cap->remote_path = *dir + "/" + cap->file_name;
   cap->started_ns = wall_ns();
 
-  host::PktcapRequest req;
-  if (pin.kind == PinKind::VmPort) {
-    req.target = {host::TargetKind::SwitchPort, pin.port_id, ""};
-  } else {
-    req.target = {host::TargetKind::Uplink, 0, pin.uplink};
-  }
-  req.direction = pktcap_direction(pin);
-  req.stage = request.stage;
-  req.capture_point = request.capture_point;
-  req.snaplen = request.snaplen;
-  req.filter = request.filter;
-  req.output = cap->remote_path;
-  auto planned = host::plan_pktcap(req, info_.version);
+  auto planned = host::plan_pktcap(pktcap_request(request, cap->remote_path), info_.version);
   if (!planned.ok()) return planned.error().context(info_.name);
   if (planned->size() != 1) {
     return Error("pktcap.plan", info_.name + ": pin " + pin.name() + " needs " +

@@ -175,6 +175,16 @@ class OnHostPortTest : public ::testing::Test {
     return port_->start_capture(req, sink_);
   }
 
+  /// The connection of the first capture is lost: it goes on writing on the host, and
+  /// the host cannot be asked until host_down_ is cleared.
+  void lose_connection(const char* detail = "") {
+    host_down_ = true;
+    host::ProcessExit lost;
+    lost.connection_lost = true;
+    lost.detail = detail;
+    conn_->processes.at(0)->exit(lost);
+  }
+
   std::vector<std::string> ran(const std::string& prefix) const {
     std::vector<std::string> out;
     for (const auto& c : conn_->commands_ran)
@@ -337,11 +347,7 @@ TEST_F(OnHostPortTest, ACaptureNeverStoppedIsReportedAsKept) {
 TEST_F(OnHostPortTest, ACaptureCutOffWithItsConnectionIsFetchedWhenTheHostAnswers) {
   auto h = start();
   ASSERT_TRUE(h.ok());
-  host_down_ = true;
-  host::ProcessExit lost;
-  lost.connection_lost = true;
-  lost.detail = "connection lost";
-  conn_->processes.at(0)->exit(lost);
+  lose_connection("connection lost");
   auto st = port_->status(*h);
   EXPECT_EQ(CaptureStatus::Health::Exited, st.health);
   EXPECT_TRUE(st.host_lost) << "the runtime keeps it as an orphan to stop later";
@@ -423,10 +429,7 @@ TEST_F(OnHostPortTest, FramesOfTheOverlapWithACutOffCaptureAreDeliveredOnce) {
   next_file_ = old_file;
   auto h = start();
   ASSERT_TRUE(h.ok());
-  host_down_ = true;
-  host::ProcessExit lost;
-  lost.connection_lost = true;
-  conn_->processes.at(0)->exit(lost);
+  lose_connection();
   EXPECT_TRUE(port_->status(*h).host_lost);
   host_down_ = false;
   next_file_ = pcap_file({other, kVmMac, other}, now_s + 1);
@@ -441,10 +444,7 @@ TEST_F(OnHostPortTest, FramesOfTheOverlapWithACutOffCaptureAreDeliveredOnce) {
 TEST_F(OnHostPortTest, AnOrphanStoppedByTheRuntimeIsFetched) {
   auto h = start();
   ASSERT_TRUE(h.ok());
-  host_down_ = true;
-  host::ProcessExit lost;
-  lost.connection_lost = true;
-  conn_->processes.at(0)->exit(lost);
+  lose_connection();
   EXPECT_TRUE(port_->status(*h).host_lost);
   host_down_ = false;
   ASSERT_TRUE(port_->kill_leftover(h->pid).ok());

@@ -25,6 +25,23 @@ model::Direction pktcap_direction(const Pin& pin) {
   return pin.dir == model::Direction::In ? model::Direction::Out : model::Direction::In;
 }
 
+host::PktcapRequest pktcap_request(const orchestrator::CaptureRequest& request, std::string output) {
+  const Pin& pin = request.pin;
+  host::PktcapRequest req;
+  if (pin.kind == PinKind::VmPort) {
+    req.target = {host::TargetKind::SwitchPort, pin.port_id, ""};
+  } else {
+    req.target = {host::TargetKind::Uplink, 0, pin.uplink};
+  }
+  req.direction = pktcap_direction(pin);
+  req.stage = request.stage;
+  req.capture_point = request.capture_point;
+  req.snaplen = request.snaplen;
+  req.filter = request.filter;
+  req.output = std::move(output);
+  return req;
+}
+
 namespace {
 
 // "00:50:56:aa:bb:cc" -> 6 bytes.
@@ -137,20 +154,8 @@ Result<std::optional<int64_t>> SshHostPort::resolve_port(const std::string& mac)
 
 Result<CaptureHandle> SshHostPort::start_capture(const orchestrator::CaptureRequest& request,
                                                  orchestrator::FrameSink& sink) {
-  host::PktcapRequest req;
   const Pin& pin = request.pin;
-  if (pin.kind == PinKind::VmPort) {
-    req.target = {host::TargetKind::SwitchPort, pin.port_id, ""};
-  } else {
-    req.target = {host::TargetKind::Uplink, 0, pin.uplink};
-  }
-  req.direction = pktcap_direction(pin);
-  req.stage = request.stage;
-  req.capture_point = request.capture_point;
-  req.snaplen = request.snaplen;
-  req.filter = request.filter;
-  req.output = "-";
-  auto planned = host::plan_pktcap(req, info_.version);
+  auto planned = host::plan_pktcap(pktcap_request(request, "-"), info_.version);
   if (!planned.ok()) return planned.error().context(info_.name);
   if (planned->size() != 1) {
     return Error("pktcap.plan", info_.name + ": pin " + pin.name() + " needs " +

@@ -10,6 +10,7 @@
 #include <mutex>
 
 #include "host/host_connection.h"
+#include "host/pktcap_args.h"
 #include "host/pktcap_process.h"
 #include "host/port_resolver.h"
 #include "model/inventory.h"
@@ -20,6 +21,9 @@ namespace vmc::session {
 /// pktcap-uw's direction for a pin direction: for a VM port "in" (to the VM) is the
 /// switch port's output (--dir 1); for uplinks and bridges "in" is the uplink's input.
 model::Direction pktcap_direction(const orchestrator::Pin& pin);
+
+/// What pktcap-uw must do for a capture request, writing to `output` ("-": stdout).
+host::PktcapRequest pktcap_request(const orchestrator::CaptureRequest& request, std::string output);
 
 /// Direction of one frame of a Both capture on a VM port or bridge: Out when the frame's
 /// source MAC is the pinned NIC's, In otherwise. Both when it cannot be told.

@@ -343,9 +343,7 @@ void Runtime::start_pin(const Action& a) {
 
 void Runtime::host_unavailable(const model::HostInfo& host, const Error& e) {
   const std::string hk = host_key(host.ref);
-  // SSH errors mostly name the host already.
-  const std::string text =
-      e.message.rfind(host.name + ":", 0) == 0 ? e.message : e.context(host.name).message;
+  const std::string text = e.context(host.name).message;
   // Lost, being reconnected in the background (ssh.disconnected), or its first
   // connection still being made (ssh.connecting): try again at every pass, so the
   // capture starts as soon as the host answers; say so once.

@@ -19,9 +19,12 @@ struct Error {
   Error() = default;
   Error(std::string c, std::string m) : code(std::move(c)), message(std::move(m)) {}
 
-  /// Prefixes the message with context ("esx01: " + message), keeping the code.
+  /// Prefixes the message with context ("esx01: " + message), keeping the code; a
+  /// message that already starts so is kept as it is (no "esx01: esx01: ...").
   [[nodiscard]] Error context(const std::string& what) const {
-    return Error(code, what + ": " + message);
+    const std::string prefix = what + ": ";
+    if (message.compare(0, prefix.size(), prefix) == 0) return *this;
+    return Error(code, prefix + message);
   }
 };
 

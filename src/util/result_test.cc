@@ -25,6 +25,9 @@ TEST(Result, ContextPrefixesMessageKeepsCode) {
   Error c = e.context("esx01");
   EXPECT_EQ("ssh.auth", c.code);
   EXPECT_EQ("esx01: permission denied", c.message);
+  // Said once: context already there is not repeated; other context is added.
+  EXPECT_EQ("esx01: permission denied", c.context("esx01").message);
+  EXPECT_EQ("esx01x: esx01: permission denied", c.context("esx01x").message);
 }
 
 TEST(Result, VoidStatus) {

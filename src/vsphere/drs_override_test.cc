@@ -32,7 +32,7 @@ class FakeCluster : public ClusterDrsApi {
     }
     return {};
   }
-  model::ClusterInfo info{kCluster, "cluster1", true, "fullyAutomated", true, {}};
+  model::ClusterInfo info{kCluster, "cluster1", true, "fullyAutomated", true, {}, {}};
   std::map<std::string, model::DrsVmOverride> overrides;
   std::vector<std::string> applied;
   std::optional<Error> read_error, apply_error;

@@ -284,7 +284,9 @@ void follow_scenario(const std::string& tag) {
     if (h.at("name") == "esx01") esx01 = {"HostSystem", h.at("moref")};
   auto now = vc->vm_info(vm->ref);
   ASSERT_TRUE(now.ok());
-  if (now->host != esx01) ASSERT_TRUE(vc->vm_operation(vm->ref, Op::Migrate, esx01).ok());
+  if (now->host != esx01) {
+    ASSERT_TRUE(vc->vm_operation(vm->ref, Op::Migrate, esx01).ok());
+  }
 }
 
 TEST(E2e, FollowsResetsPowerCyclesAndMigrationsCapturingEveryDhcpFrame) {

@@ -142,6 +142,7 @@ type World struct {
 	truthMu    sync.Mutex
 	truthStop  chan struct{}
 	truthDone  chan struct{}
+	access     accessTable // per host: SSH service and lockdown (access.go)
 }
 
 func NewWorld(truthPath string) (*World, error) {

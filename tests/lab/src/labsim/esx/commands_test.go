@@ -372,7 +372,7 @@ func TestFillDatastoreAndKnownHostsLine(t *testing.T) {
 		t.Fatalf("rm did not free the fill: %+v", ds)
 	}
 	line := h.KnownHostsLine()
-	if !strings.HasPrefix(line, fmt.Sprintf("[127.0.0.1]:%d ssh-ed25519 AAAA", h.Port())) {
+	if !strings.HasPrefix(line, fmt.Sprintf("[127.0.0.1]:%d ecdsa-sha2-nistp256 AAAA", h.Port())) {
 		t.Fatalf("known_hosts line %q", line)
 	}
 }

@@ -33,6 +33,7 @@ type lab struct {
 func newLab(t *testing.T, tmpSize int64) *lab {
 	t.Helper()
 	dir := t.TempDir()
+	seedHostKeys(t, dir)
 	w, err := world.NewWorld(filepath.Join(dir, "truth.jsonl"))
 	if err != nil {
 		t.Fatal(err)
@@ -74,7 +75,7 @@ func newLab(t *testing.T, tmpSize int64) *lab {
 func (l *lab) client(t *testing.T, host string) *ssh.Client {
 	t.Helper()
 	h := l.hosts[host]
-	c, err := ssh.Dial("tcp", h.Addr(), &ssh.ClientConfig{User: "root", Auth: []ssh.AuthMethod{ssh.Password("secret")},
+	c, err := ssh.Dial("tcp", h.Addr(), &ssh.ClientConfig{User: "root", Auth: passwordAuth("secret"),
 		HostKeyCallback: ssh.FixedHostKey(h.HostKey()), Timeout: 10 * time.Second})
 	if err != nil {
 		t.Fatal(err)

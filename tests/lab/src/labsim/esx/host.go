@@ -1,21 +1,16 @@
-// Package esx simulates ESXi hosts: one SSH server per host on loopback, with its own
-// ed25519 host key, password and public-key authentication, and a small shell offering
+// Package esx simulates ESXi hosts: one SSH server per host on loopback, with ESXi's
+// host keys, algorithms and authentication (sshd.go), and a small shell offering
 // the commands vm-capture runs (esxcli, net-stats, vmware, vdf, ps, kill, cat, rm,
 // pktcap-uw, ...) with the output formats of real ESXi. See README.md beside this file.
 package esx
 
 import (
 	"bytes"
-	"crypto/ed25519"
-	"crypto/rand"
-	"crypto/x509"
-	"encoding/pem"
 	"fmt"
 	"hash/fnv"
 	"io"
 	"net"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -29,11 +24,12 @@ import (
 const DefaultTmpSize = 256 << 20
 
 type Config struct {
-	StateDir           string // host keys are kept here (<StateDir>/hostkeys/<host>), reused across restarts
+	StateDir           string // host keys are kept here (<StateDir>/hostkeys/<host>_ecdsa, ...), reused across restarts
 	ListenAddr         string // "127.0.0.1:0"
 	User, Password     string
-	AuthorizedKeysFile string // optional: public key auth
-	TmpSize            int64  // /tmp ramdisk size; 0 = DefaultTmpSize (256 MB)
+	AuthorizedKeysFile string   // optional: public key auth
+	TmpSize            int64    // /tmp ramdisk size; 0 = DefaultTmpSize (256 MB)
+	HostKeyTypes       []string // "ecdsa", "rsa", "ed25519"; nil = DefaultHostKeyTypes (ECDSA P-256 and RSA 2048)
 }
 
 type Host struct {
@@ -41,9 +37,7 @@ type Host struct {
 	name   string
 	hs     *world.HostState
 	cfg    Config
-	ln     net.Listener
-	signer ssh.Signer
-	sshCfg *ssh.ServerConfig
+	server *sshd // keys, listener, authentication (sshd.go)
 	procs  *procTable
 	fs     *fsys
 	done   chan struct{}
@@ -73,84 +67,22 @@ func Start(w *world.World, hostName string, cfg Config) (*Host, error) {
 	if cfg.TmpSize <= 0 {
 		cfg.TmpSize = DefaultTmpSize
 	}
-	signer, err := loadHostKey(filepath.Join(cfg.StateDir, "hostkeys", hostName))
-	if err != nil {
-		return nil, err
-	}
-	var authorized []ssh.PublicKey
-	if cfg.AuthorizedKeysFile != "" {
-		authorized, err = loadAuthorizedKeys(cfg.AuthorizedKeysFile)
-		if err != nil {
-			return nil, err
-		}
-	}
 	fs, err := newFS(w, hostName, cfg.StateDir, cfg.TmpSize)
 	if err != nil {
 		return nil, fmt.Errorf("esx %s: filesystem under %s: %v", hostName, cfg.StateDir, err)
 	}
 	f := fnv.New32a()
 	f.Write([]byte(hostName))
-	h := &Host{w: w, name: hostName, hs: hs, cfg: cfg, signer: signer, fs: fs,
+	h := &Host{w: w, name: hostName, hs: hs, cfg: cfg, fs: fs,
 		procs: newProcTable(2100000 + int(f.Sum32()%50000)*8), done: make(chan struct{}),
 		conns: map[net.Conn]struct{}{}, vsockPorts: map[int]bool{}, nextSession: 1}
-	h.sshCfg = &ssh.ServerConfig{
-		ServerVersion: "SSH-2.0-OpenSSH_9.6",
-		PasswordCallback: func(c ssh.ConnMetadata, pw []byte) (*ssh.Permissions, error) {
-			if cfg.Password != "" && c.User() == cfg.User && string(pw) == cfg.Password {
-				return nil, nil
-			}
-			return nil, fmt.Errorf("password rejected for %s", c.User())
-		},
-		PublicKeyCallback: func(c ssh.ConnMetadata, key ssh.PublicKey) (*ssh.Permissions, error) {
-			if c.User() == cfg.User {
-				for _, k := range authorized {
-					if bytes.Equal(k.Marshal(), key.Marshal()) {
-						return nil, nil
-					}
-				}
-			}
-			return nil, fmt.Errorf("unknown public key for %s", c.User())
-		},
+	if h.server, err = newSSHD(h, cfg); err != nil {
+		return nil, err
 	}
-	h.sshCfg.AddHostKey(signer)
-	ln, err := net.Listen("tcp", cfg.ListenAddr)
-	if err != nil {
-		return nil, fmt.Errorf("esx %s: listen on %s: %v", hostName, cfg.ListenAddr, err)
+	if err := h.server.start(cfg.ListenAddr); err != nil {
+		return nil, err
 	}
-	h.ln = ln
-	h.wg.Add(1)
-	go h.acceptLoop()
 	return h, nil
-}
-
-func loadHostKey(path string) (ssh.Signer, error) {
-	if b, err := os.ReadFile(path); err == nil {
-		key, err := ssh.ParseRawPrivateKey(b)
-		if err != nil {
-			return nil, fmt.Errorf("esx: host key %s is unreadable (%v); delete it to get a new one", path, err)
-		}
-		return ssh.NewSignerFromKey(key)
-	}
-	_, priv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		return nil, err
-	}
-	der, err := x509.MarshalPKCS8PrivateKey(priv)
-	if err != nil {
-		return nil, err
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, err
-	}
-	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600); err != nil {
-		return nil, err
-	}
-	signer, err := ssh.NewSignerFromKey(priv)
-	if err != nil {
-		return nil, err
-	}
-	os.WriteFile(path+".pub", ssh.MarshalAuthorizedKey(signer.PublicKey()), 0o644)
-	return signer, nil
 }
 
 func loadAuthorizedKeys(path string) ([]ssh.PublicKey, error) {
@@ -170,15 +102,33 @@ func loadAuthorizedKeys(path string) ([]ssh.PublicKey, error) {
 	return keys, nil
 }
 
-func (h *Host) Port() int              { return h.ln.Addr().(*net.TCPAddr).Port }
-func (h *Host) Addr() string           { return h.ln.Addr().String() }
-func (h *Host) HostKey() ssh.PublicKey { return h.signer.PublicKey() }
+// Port and Addr stay the same while TSM-SSH is stopped and started again.
+func (h *Host) Port() int              { return h.server.addr.Port }
+func (h *Host) Addr() string           { return h.server.addr.String() }
+func (h *Host) HostKey() ssh.PublicKey { return h.server.signers[0].PublicKey() } // the first of HostKeys
 func (h *Host) Name() string           { return h.name }
 
-// KnownHostsLine is the host's known_hosts entry: "[127.0.0.1]:PORT ssh-ed25519 AAAA...".
-func (h *Host) KnownHostsLine() string {
+// HostKeys are every host key the server offers (ECDSA P-256, then RSA, by default).
+func (h *Host) HostKeys() []ssh.PublicKey {
+	keys := make([]ssh.PublicKey, len(h.server.signers))
+	for i, s := range h.server.signers {
+		keys[i] = s.PublicKey()
+	}
+	return keys
+}
+
+// KnownHostsLine is the known_hosts entry of the first host key (ECDSA by default).
+func (h *Host) KnownHostsLine() string { return h.KnownHostsLines()[0] }
+
+// KnownHostsLines are the host's known_hosts entries, one per host key:
+// "[127.0.0.1]:PORT ecdsa-sha2-nistp256 AAAA...".
+func (h *Host) KnownHostsLines() []string {
 	host, port, _ := net.SplitHostPort(h.Addr())
-	return fmt.Sprintf("[%s]:%s %s", host, port, strings.TrimSpace(string(ssh.MarshalAuthorizedKey(h.HostKey()))))
+	var lines []string
+	for _, k := range h.HostKeys() {
+		lines = append(lines, fmt.Sprintf("[%s]:%s %s", host, port, strings.TrimSpace(string(ssh.MarshalAuthorizedKey(k)))))
+	}
+	return lines
 }
 
 // Close stops the server, drops every connection and kills every process.
@@ -191,7 +141,7 @@ func (h *Host) Close() error {
 	h.closed = true
 	h.mu.Unlock()
 	close(h.done)
-	err := h.ln.Close()
+	err := h.server.close()
 	h.DropConnections()
 	h.procs.killAll()
 	waitTimeout(&h.wg, 5*time.Second)
@@ -309,10 +259,11 @@ func (c stallConn) Write(b []byte) (int, error) {
 	return c.Conn.Write(b)
 }
 
-func (h *Host) acceptLoop() {
+// acceptLoop serves one listener until it closes (TSM-SSH stopped, or Close).
+func (h *Host) acceptLoop(ln net.Listener) {
 	defer h.wg.Done()
 	for {
-		c, err := h.ln.Accept()
+		c, err := ln.Accept()
 		if err != nil {
 			return
 		}
@@ -344,7 +295,7 @@ func (h *Host) acceptLoop() {
 
 func (h *Host) serveConn(c net.Conn) {
 	c.SetDeadline(time.Now().Add(30 * time.Second))
-	sc, chans, reqs, err := ssh.NewServerConn(c, h.sshCfg)
+	sc, chans, reqs, err := ssh.NewServerConn(c, h.server.serverConfig())
 	if err != nil {
 		return
 	}
@@ -352,18 +303,20 @@ func (h *Host) serveConn(c net.Conn) {
 	defer sc.Close()
 	go ssh.DiscardRequests(reqs)
 	var wg sync.WaitGroup
+	var slots sessionSlots
 	for nc := range chans {
 		if nc.ChannelType() != "session" {
 			nc.Reject(ssh.UnknownChannelType, "only session channels are supported")
 			continue
 		}
-		ch, creqs, err := nc.Accept()
-		if err != nil {
+		ch, creqs, ok := h.server.acceptSession(&slots, nc)
+		if !ok {
 			continue
 		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer slots.release()
 			h.serveSession(ch, creqs, sc.User())
 		}()
 	}

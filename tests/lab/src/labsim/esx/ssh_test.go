@@ -26,7 +26,7 @@ func TestOpenSSHClientKeyAuth(t *testing.T) {
 	l := newLab(t, 0)
 	dir := t.TempDir()
 	key := filepath.Join(dir, "id")
-	if out, err := exec.Command("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key).CombinedOutput(); err != nil {
+	if out, err := exec.Command("ssh-keygen", "-q", "-t", "ecdsa", "-b", "256", "-N", "", "-f", key).CombinedOutput(); err != nil {
 		t.Fatalf("ssh-keygen: %v %s", err, out)
 	}
 	h, err := Start(l.w, "esx01", Config{StateDir: l.dir, ListenAddr: "127.0.0.1:0", User: "root", AuthorizedKeysFile: key + ".pub"})
@@ -80,7 +80,7 @@ func TestOpenSSHClientKeyAuth(t *testing.T) {
 func TestPasswordAuthRejectsWrongPassword(t *testing.T) {
 	l := newLab(t, 0)
 	h := l.hosts["esx01"]
-	_, err := ssh.Dial("tcp", h.Addr(), &ssh.ClientConfig{User: "root", Auth: []ssh.AuthMethod{ssh.Password("wrong")},
+	_, err := ssh.Dial("tcp", h.Addr(), &ssh.ClientConfig{User: "root", Auth: passwordAuth("wrong"),
 		HostKeyCallback: ssh.FixedHostKey(h.HostKey()), Timeout: 10 * time.Second})
 	if err == nil {
 		t.Fatal("wrong password accepted")
@@ -113,7 +113,7 @@ func TestSetUnreachableBlackholesThenRecovers(t *testing.T) {
 		t.Fatal(err)
 	}
 	conn.SetDeadline(time.Now().Add(300 * time.Millisecond))
-	_, _, _, err = ssh.NewClientConn(conn, h.Addr(), &ssh.ClientConfig{User: "root", Auth: []ssh.AuthMethod{ssh.Password("secret")},
+	_, _, _, err = ssh.NewClientConn(conn, h.Addr(), &ssh.ClientConfig{User: "root", Auth: passwordAuth("secret"),
 		HostKeyCallback: ssh.FixedHostKey(h.HostKey())})
 	conn.Close()
 	if err == nil {

@@ -26,11 +26,12 @@ type Settings struct {
 	FloodFrameLen   int                      `json:"flood_frame_len"`
 	DRSInterval     time.Duration            `json:"drs_interval"` // 0 = only on POST /drs
 	ClockSkew       map[string]time.Duration `json:"clock_skew"`   // per host, added to pcap timestamps
+	SSH             SSHSettings              `json:"ssh"`          // the hosts' SSH servers (sshsettings.go)
 }
 
 func DefaultSettings() Settings {
 	return Settings{BootDHCPDelay: time.Second, TrafficInterval: 200 * time.Millisecond,
-		FloodFrameLen: 512, ClockSkew: map[string]time.Duration{}}
+		FloodFrameLen: 512, ClockSkew: map[string]time.Duration{}, SSH: DefaultSSHSettings()}
 }
 
 type NicSpec struct {
@@ -206,6 +207,7 @@ func (w *World) GetSettings() Settings {
 	for k, v := range w.Settings.ClockSkew {
 		s.ClockSkew[k] = v
 	}
+	s.SSH = w.Settings.SSH.clone()
 	return s
 }
 
@@ -223,6 +225,7 @@ func (w *World) SetSettings(s Settings) {
 		}
 	}
 	s.ClockSkew = skew
+	s.SSH = s.SSH.clone()
 	w.Settings = s
 	hosts := map[string]bool{}
 	for h := range old {

@@ -444,6 +444,48 @@ func PrepareHostKeys(stateDir string, hosts []string, types []string) error {
 	return nil
 }
 
+// SeedHostKeys gives every named host its keys in stateDir from cacheDir: keys missing
+// in the cache are made there first (PrepareHostKeys), then the key files stateDir lacks
+// are copied. Labs that share a cache share host keys per host name and start without
+// waiting for RSA keys; keys already in stateDir are kept.
+func SeedHostKeys(cacheDir, stateDir string, hosts, types []string) error {
+	if len(types) == 0 {
+		types = DefaultHostKeyTypes
+	}
+	if err := PrepareHostKeys(cacheDir, hosts, types); err != nil {
+		return fmt.Errorf("host key cache %s: %v", cacheDir, err)
+	}
+	if err := os.MkdirAll(filepath.Join(stateDir, "hostkeys"), 0o700); err != nil {
+		return err
+	}
+	for _, h := range hosts {
+		for _, t := range types {
+			from, _, err := hostKeyFile(filepath.Join(cacheDir, "hostkeys"), h, t)
+			if err != nil {
+				return err
+			}
+			to, _, _ := hostKeyFile(filepath.Join(stateDir, "hostkeys"), h, t)
+			if _, err := os.Stat(to); err == nil {
+				continue // this state dir's own key
+			}
+			for _, suffix := range []string{".pub", ""} { // the private key last: it marks the pair present
+				b, err := os.ReadFile(from + suffix)
+				if err != nil {
+					return err
+				}
+				tmp := fmt.Sprintf("%s%s.%d.tmp", to, suffix, os.Getpid())
+				if err := os.WriteFile(tmp, b, 0o600); err != nil {
+					return err
+				}
+				if err := os.Rename(tmp, to+suffix); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
 func loadHostKey(path string, gen func() (interface{}, error)) (ssh.Signer, error) {
 	if b, err := os.ReadFile(path); err == nil {
 		key, err := ssh.ParseRawPrivateKey(b)

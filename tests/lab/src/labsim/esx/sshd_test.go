@@ -14,7 +14,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -24,37 +23,13 @@ import (
 	"labsim/world"
 )
 
-var (
-	seedOnce sync.Once
-	seedDir  string
-	seedErr  error
-)
-
-// seedHostKeys copies host keys (made by PrepareHostKeys once, in one directory per user
-// that later runs reuse) into dir/hostkeys, so that each test's lab does not wait for
-// new RSA keys.
+// seedHostKeys gives dir the host keys of a per-user cache that later runs reuse
+// (SeedHostKeys), so that each test's lab does not wait for new RSA keys.
 func seedHostKeys(t *testing.T, dir string) {
 	t.Helper()
-	seedOnce.Do(func() {
-		seedDir = filepath.Join(os.TempDir(), fmt.Sprintf("labsim-esx-test-hostkeys-%d", os.Getuid()))
-		seedErr = PrepareHostKeys(seedDir, []string{"esx01", "esx02", "esx03"}, nil)
-	})
-	if seedErr != nil {
-		t.Fatal(seedErr)
-	}
-	files, err := os.ReadDir(filepath.Join(seedDir, "hostkeys"))
-	if err != nil {
+	cache := filepath.Join(os.TempDir(), fmt.Sprintf("labsim-esx-test-hostkeys-%d", os.Getuid()))
+	if err := SeedHostKeys(cache, dir, []string{"esx01", "esx02", "esx03"}, nil); err != nil {
 		t.Fatal(err)
-	}
-	os.MkdirAll(filepath.Join(dir, "hostkeys"), 0o700)
-	for _, f := range files {
-		b, err := os.ReadFile(filepath.Join(seedDir, "hostkeys", f.Name()))
-		if err == nil {
-			err = os.WriteFile(filepath.Join(dir, "hostkeys", f.Name()), b, 0o600)
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
 	}
 }
 
@@ -313,6 +288,33 @@ func TestHostKeysECDSAAndRSAKeptAcrossRestarts(t *testing.T) {
 	}
 	if err := canLogin(h3, passwordAuth("secret")...); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// SeedHostKeys copies the cache's keys into a state dir that lacks them and keeps the
+// ones it has.
+func TestSeedHostKeysKeepsOwnKeys(t *testing.T) {
+	cache, state := t.TempDir(), t.TempDir()
+	if err := PrepareHostKeys(state, []string{"esx01"}, []string{"ecdsa"}); err != nil {
+		t.Fatal(err)
+	}
+	own, _ := os.ReadFile(filepath.Join(state, "hostkeys", "esx01_ecdsa"))
+	if err := SeedHostKeys(cache, state, []string{"esx01", "esx02"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"esx01_ecdsa", "esx01_rsa", "esx02_ecdsa", "esx02_rsa"} {
+		got, err := os.ReadFile(filepath.Join(state, "hostkeys", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cached, _ := os.ReadFile(filepath.Join(cache, "hostkeys", f))
+		if f == "esx01_ecdsa" {
+			if string(got) != string(own) || string(got) == string(cached) {
+				t.Errorf("%s: the state dir's own key was replaced", f)
+			}
+		} else if string(got) != string(cached) {
+			t.Errorf("%s: not the cache's key", f)
+		}
 	}
 }
 

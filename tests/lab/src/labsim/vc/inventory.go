@@ -37,6 +37,9 @@ type HostSpec struct {
 	Uplinks []string            `json:"uplinks"` // default vmnic0, vmnic1
 	LAGs    map[string][]string `json:"lags,omitempty"`
 	DVS     bool                `json:"dvs"` // member of the distributed switch
+	// FIPS: the host's sshd runs in FIPS mode (ed25519 client keys refused); omitted:
+	// the version's default (on from 8.0). The ssh_fips setting changes it at run time.
+	FIPS *bool `json:"fips,omitempty"`
 }
 
 type DatastoreSpec struct {

@@ -35,6 +35,8 @@ GET  /settings, POST /settings              JSON (or query parameters) boot_dhcp
                                             traffic_interval, flood_pps, flood_vm, flood_frame_len,
                                             drs_interval, reset_power_events, update_batch,
                                             clock_skew (host=esx02&clock_skew=-3s, or clock_skew=esx02=-3s,esx01=0s)
+                                            ssh_password_auth (auto|true|false), ssh_fips (esx01=false,...),
+                                            ssh_max_sessions (0: no limit), ssh_stop_drops_sessions, ssh_algorithms (esxi|go)
 GET  /state                                 VMs now: host, power, ports
 POST /vm/{name}/{op}[?folder=vm/x][&to=esx02]  op: reset poweroff poweron reboot shutdown suspend
                                             migrate ha-reset ha-restart destroy; {name} may be a moref

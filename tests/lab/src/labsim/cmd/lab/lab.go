@@ -90,6 +90,25 @@ func startLab(o options) (*labRun, error) {
 		l.w.SetSettings(st) // recorded in truth.jsonl
 	}
 
+	// The hosts' SSH keys are made (RSA takes a while) while vCenter starts; the
+	// inventory's "fips" marks are the starting ssh_fips setting.
+	var names []string
+	st := l.w.GetSettings()
+	for _, h := range inv.Hosts {
+		names = append(names, h.Name)
+		if h.FIPS != nil {
+			st.SSH.FIPS[h.Name] = *h.FIPS
+		}
+	}
+	l.w.SetSettings(st)
+	keysDone := make(chan error, 1)
+	go func() {
+		if o.HostKeyCache == "" || o.HostKeyCache == "none" {
+			keysDone <- esx.PrepareHostKeys(dir, names, o.hostKeyTypes())
+		} else {
+			keysDone <- esx.SeedHostKeys(o.HostKeyCache, dir, names, o.hostKeyTypes())
+		}
+	}()
 	if l.vc, err = vc.Start(l.w, vc.Config{StateDir: dir, ListenHost: o.ListenHost, Port: o.VCPort,
 		User: o.VCUser, Password: o.VCPassword, Inventory: inv, Log: l.logFile}); err != nil {
 		return nil, err
@@ -100,9 +119,12 @@ func startLab(o options) (*labRun, error) {
 		l.names = append(l.names, h.Name)
 	}
 	sort.Strings(l.names)
+	if err := <-keysDone; err != nil {
+		return nil, fmt.Errorf("SSH host keys: %v", err)
+	}
 	for _, name := range l.names {
 		h, err := esx.Start(l.w, name, esx.Config{StateDir: dir, ListenAddr: net.JoinHostPort(o.ListenHost, "0"),
-			User: o.SSHUser, Password: o.SSHPassword, AuthorizedKeysFile: o.AuthorizedKeys})
+			User: o.SSHUser, Password: o.SSHPassword, AuthorizedKeysFile: o.AuthorizedKeys, HostKeyTypes: o.hostKeyTypes()})
 		if err != nil {
 			return nil, err
 		}
@@ -204,10 +226,13 @@ type HostInfo struct {
 	Port       int    `json:"port"`
 	User       string `json:"user"`
 	Password   string `json:"password"`
-	KeyType    string `json:"host_key_type"`
+	KeyType    string `json:"host_key_type"` // the first of KeyTypes
 	KnownHosts string `json:"known_hosts"`
 	SSHConfig  string `json:"ssh_config"`
 	Control    string `json:"control"`
+
+	KeyTypes []string `json:"host_key_types"` // every host key, in known_hosts order: ecdsa-sha2-nistp256, ssh-rsa
+	FIPS     bool     `json:"fips"`           // sshd in FIPS mode at start (ed25519 client keys refused)
 }
 
 // VMInfo is a VM as it was when the lab became ready (host and ports change later:
@@ -235,7 +260,8 @@ func (l *labRun) info() LabInfo {
 		hs := l.w.Hosts[name]
 		in.Hosts = append(in.Hosts, HostInfo{Name: name, Moref: hs.Moref, Version: hs.Version, Cluster: hs.Cluster,
 			Address: h.Addr(), SSHHost: l.opts.ListenHost, Port: h.Port(), User: l.opts.SSHUser, Password: l.opts.SSHPassword,
-			KeyType: h.HostKey().Type(), KnownHosts: l.knownHosts, SSHConfig: l.sshConfig, Control: l.ctlURL})
+			KeyType: h.HostKey().Type(), KeyTypes: keyTypes(h), FIPS: l.w.GetSettings().SSH.FIPSMode(name, hs.Version),
+			KnownHosts: l.knownHosts, SSHConfig: l.sshConfig, Control: l.ctlURL})
 	}
 	for _, v := range l.w.VMsSnapshot() {
 		vi := VMInfo{Name: v.Name, Moref: v.Moref, Folder: v.Folder, Host: v.Host, PoweredOn: v.PoweredOn,
@@ -247,6 +273,14 @@ func (l *labRun) info() LabInfo {
 		in.VMs = append(in.VMs, vi)
 	}
 	return in
+}
+
+func keyTypes(h *esx.Host) []string {
+	var types []string
+	for _, k := range h.HostKeys() {
+		types = append(types, k.Type())
+	}
+	return types
 }
 
 // writeAtomic writes a file whole or not at all (temp file + rename).
@@ -264,9 +298,11 @@ func (l *labRun) writeFiles() error {
 	var kh, sc strings.Builder
 	for _, name := range l.names {
 		h := l.hosts[name]
-		key := strings.TrimSpace(string(ssh.MarshalAuthorizedKey(h.HostKey())))
-		fmt.Fprintf(&kh, "[%s]:%d %s\n", l.opts.ListenHost, h.Port(), key)
-		fmt.Fprintf(&kh, "%s %s\n", name, key)
+		for _, k := range h.HostKeys() {
+			key := strings.TrimSpace(string(ssh.MarshalAuthorizedKey(k)))
+			fmt.Fprintf(&kh, "[%s]:%d %s\n", l.opts.ListenHost, h.Port(), key)
+			fmt.Fprintf(&kh, "%s %s\n", name, key)
+		}
 		fmt.Fprintf(&sc, "Host %s\n  HostName %s\n  Port %d\n  User %s\n  UserKnownHostsFile %s\n"+
 			"  GlobalKnownHostsFile /dev/null\n  StrictHostKeyChecking yes\n  PasswordAuthentication yes\n"+
 			"  LogLevel ERROR\n\n", name, l.opts.ListenHost, h.Port(), l.opts.SSHUser, l.knownHosts)

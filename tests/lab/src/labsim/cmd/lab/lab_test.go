@@ -95,27 +95,34 @@ func TestLabWritesClientFiles(t *testing.T) {
 		t.Errorf("ssh_config:\n%s", cfg)
 	}
 
-	// The known_hosts file verifies each host's key, by address and by name, as OpenSSH would.
+	// The known_hosts file verifies each of a host's keys (ECDSA and RSA), by address and
+	// by name, as OpenSSH would.
 	cb, err := knownhosts.New(info.KnownHosts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, h := range info.Hosts {
-		key := l.hosts[h.Name].HostKey()
-		if err := cb(fmt.Sprintf("[127.0.0.1]:%d", h.Port), &fakeAddr{h.Address}, key); err != nil {
-			t.Errorf("%s by address: %v", h.Name, err)
+		keys := l.hosts[h.Name].HostKeys()
+		if len(keys) != 2 || h.KeyType != "ecdsa-sha2-nistp256" || strings.Join(h.KeyTypes, ",") != "ecdsa-sha2-nistp256,ssh-rsa" {
+			t.Errorf("%s: host keys %v, lab.json host_key_type %q host_key_types %v", h.Name, keys, h.KeyType, h.KeyTypes)
 		}
-		if err := cb(h.Name+":22", &fakeAddr{h.Address}, key); err != nil {
-			t.Errorf("%s by name: %v", h.Name, err)
+		for _, key := range keys {
+			if err := cb(fmt.Sprintf("[127.0.0.1]:%d", h.Port), &fakeAddr{h.Address}, key); err != nil {
+				t.Errorf("%s %s by address: %v", h.Name, key.Type(), err)
+			}
+			if err := cb(h.Name+":22", &fakeAddr{h.Address}, key); err != nil {
+				t.Errorf("%s %s by name: %v", h.Name, key.Type(), err)
+			}
 		}
 		other := l.hosts[info.Hosts[(1+indexOf(info.Hosts, h.Name))%3].Name].HostKey()
 		if err := cb(fmt.Sprintf("[127.0.0.1]:%d", h.Port), &fakeAddr{h.Address}, other); err == nil {
 			t.Errorf("%s accepted another host's key", h.Name)
 		}
 	}
-	// SSH login with the published user/password, host key checked through known_hosts.
+	// SSH login with the published user/password (keyboard-interactive, as ESXi 8 takes
+	// it), host key checked through known_hosts.
 	c, err := ssh.Dial("tcp", info.Hosts[0].Address, &ssh.ClientConfig{User: info.Hosts[0].User,
-		Auth: []ssh.AuthMethod{ssh.Password(info.Hosts[0].Password)}, HostKeyCallback: cb, Timeout: 5 * time.Second})
+		Auth: []ssh.AuthMethod{kbdPassword(info.Hosts[0].Password)}, HostKeyCallback: cb, Timeout: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,8 +12,12 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
+
+	"labsim/esx"
 )
 
 func main() {
@@ -58,6 +62,8 @@ type options struct {
 	InitialDHCP    string // "true", "false" or "" (auto: true up to bigInventory VMs)
 	UpdateBatch    time.Duration
 	ClockSkew      skewFlag // host -> offset of its capture timestamps
+	SSHHostKeys    string   // host key types, "ecdsa,rsa" (ESXi 8) or "ed25519" (the old lab)
+	HostKeyCache   string   // host keys shared by labs ("none": each state dir makes its own)
 }
 
 // bigInventory is the VM count above which the first boots happen before traffic
@@ -89,6 +95,10 @@ func parseFlags(args []string) (options, error) {
 		"WaitForUpdatesEx answers (0: at once, as real vCenter; 250ms: the bare simulator)")
 	o.ClockSkew = skewFlag{}
 	fs.Var(o.ClockSkew, "clock-skew", "HOST=D: that host's pktcap-uw timestamps are off by D (e.g. esx02=-3s); repeatable")
+	fs.StringVar(&o.SSHHostKeys, "ssh-host-keys", strings.Join(esx.DefaultHostKeyTypes, ","), "the hosts' SSH host key types, "+
+		"comma-separated: ecdsa (P-256), rsa (2048), ed25519 (the lab's old single key)")
+	fs.StringVar(&o.HostKeyCache, "ssh-host-key-cache", defaultHostKeyCache(), "directory whose host keys new state dirs "+
+		"copy (made there once; an RSA key takes a while); none: every state dir makes its own")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -104,8 +114,36 @@ func parseFlags(args []string) (options, error) {
 	if o.InitialDHCP != "" && o.InitialDHCP != "true" && o.InitialDHCP != "false" {
 		return o, fmt.Errorf("--initial-boot-dhcp=%q: want true or false", o.InitialDHCP)
 	}
+	for _, k := range o.hostKeyTypes() {
+		if k != "ecdsa" && k != "rsa" && k != "ed25519" {
+			return o, fmt.Errorf("--ssh-host-keys=%q: want ecdsa, rsa and/or ed25519", o.SSHHostKeys)
+		}
+	}
+	if len(o.hostKeyTypes()) == 0 {
+		return o, fmt.Errorf("--ssh-host-keys is empty: give ecdsa, rsa and/or ed25519")
+	}
 	if o.FloodPPS < 0 || o.BootDHCPDelay < 0 || o.TrafficEvery < 0 || o.DRSInterval < 0 || o.UpdateBatch < 0 {
 		return o, fmt.Errorf("rates, delays and intervals must not be negative")
 	}
 	return o, nil
+}
+
+// hostKeyTypes is --ssh-host-keys as a list.
+func (o options) hostKeyTypes() []string {
+	var types []string
+	for _, k := range strings.Split(o.SSHHostKeys, ",") {
+		if k = strings.TrimSpace(k); k != "" {
+			types = append(types, k)
+		}
+	}
+	return types
+}
+
+// defaultHostKeyCache is $XDG_CACHE_HOME/vm-capture-lab (~/.cache/vm-capture-lab), or
+// none when there is no home directory.
+func defaultHostKeyCache() string {
+	if d, err := os.UserCacheDir(); err == nil {
+		return filepath.Join(d, "vm-capture-lab")
+	}
+	return "none"
 }

@@ -25,6 +25,7 @@ type settingsView struct {
 	ResetPowerEvents bool              `json:"reset_power_events"`
 	UpdateBatch      string            `json:"update_batch"`
 	ClockSkew        map[string]string `json:"clock_skew"` // hosts whose clock is off
+	sshView                            // ssh_* (sshsettings.go)
 }
 
 func (l *labRun) settings() settingsView {
@@ -35,7 +36,7 @@ func (l *labRun) settings() settingsView {
 		TrafficInterval: s.TrafficInterval.String(), FloodPPS: s.FloodPPS, FloodVM: s.FloodVM,
 		FloodFrameLen: s.FloodFrameLen, DRSInterval: s.DRSInterval.String(),
 		ResetPowerEvents: l.vc.Options().ResetPowerEvents, UpdateBatch: l.vc.Options().UpdateBatch.String(),
-		ClockSkew: skewStrings(s.ClockSkew)}
+		ClockSkew: skewStrings(s.ClockSkew), sshView: l.sshView(s.SSH)}
 }
 
 func (l *labRun) handleSettings(w http.ResponseWriter, r *http.Request) {
@@ -156,7 +157,11 @@ func (l *labRun) applySettings(vals map[string]string) error {
 		case "host":
 			skewHost = v
 		default:
-			err = fmt.Errorf("unknown setting %q (GET /settings lists them)", k)
+			if ok, sshErr := l.applySSHSetting(k, v, &s.SSH); ok {
+				err = sshErr
+			} else {
+				err = fmt.Errorf("unknown setting %q (GET /settings lists them)", k)
+			}
 		}
 		if err != nil {
 			return err

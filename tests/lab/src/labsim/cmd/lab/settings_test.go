@@ -55,7 +55,7 @@ func TestUpdateBatchAndClockSkewSettings(t *testing.T) {
 	}
 	// JSON object form; 0 clears a host's skew.
 	code, body = call(t, "POST", ctl+"/settings", strings.NewReader(`{"clock_skew": {"esx01": "0s", "esx03": "2.5s"}}`))
-	if code != 200 || strings.Contains(body, `"esx01"`) || !strings.Contains(body, `"esx03": "2.5s"`) {
+	if code != 200 || strings.Contains(body, `"esx01": "`) || !strings.Contains(body, `"esx03": "2.5s"`) {
 		t.Fatalf("POST clock_skew object: %d %s", code, body)
 	}
 	// Bad values change nothing and name the problem.

@@ -83,15 +83,16 @@ func offered(names []string) []string {
 }
 
 // sshAlgorithms are the kex, cipher and MAC lists a host of that version offers (nil:
-// x/crypto's defaults), and its version string (the OpenSSH versions are unverified).
+// x/crypto's defaults), and its version string (the OpenSSH versions are unverified;
+// mode "go" is the old lab: x/crypto's lists and OpenSSH_9.6 on every host).
 func sshAlgorithms(version, mode string) (kex, ciphers, macs []string, ident string) {
-	old := world.VersionBefore(version, "6.7")
 	ident = "SSH-2.0-OpenSSH_9.6"
-	if old {
-		ident = "SSH-2.0-OpenSSH_7.5"
-	}
 	if strings.ToLower(mode) == "go" {
 		return nil, nil, nil, ident
+	}
+	old := world.VersionBefore(version, "6.7")
+	if old {
+		ident = "SSH-2.0-OpenSSH_7.5"
 	}
 	if old {
 		return offered(esxi65Kex), offered(esxi65Ciphers), offered(esxi65MACs), ident

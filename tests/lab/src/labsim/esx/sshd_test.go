@@ -396,6 +396,14 @@ func TestAlgorithmListsNegotiate(t *testing.T) {
 		t.Fatalf("ssh_algorithms=go: %v", err)
 	}
 	c.Close()
+	c, err = dial(l.hosts["esx03"], "", passwordAuth("secret")...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := string(c.ServerVersion()); v != "SSH-2.0-OpenSSH_9.6" {
+		t.Errorf("ssh_algorithms=go: esx03 says %s", v)
+	}
+	c.Close()
 }
 
 // TestXCryptoNegotiatesChild is TestAlgorithmListsNegotiate's child process: it passes
@@ -501,8 +509,9 @@ func TestOpenSSHSeesESXiAlgorithmLists(t *testing.T) {
 				t.Errorf("%s: %s: got %q, want %q", host, k, got[k], strings.Join(names, ","))
 			}
 		}
-		if !strings.Contains(stderr, "remote software version OpenSSH_") {
-			t.Errorf("%s: no OpenSSH version string", host)
+		wantIdent := map[string]string{"esx01": "OpenSSH_9.6", "esx03": "OpenSSH_7.5"}[host]
+		if !strings.Contains(stderr, "remote software version "+wantIdent) {
+			t.Errorf("%s: not %s", host, wantIdent)
 		}
 	}
 }

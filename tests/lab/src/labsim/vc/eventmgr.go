@@ -98,7 +98,7 @@ func (v *VCenter) installEvents() error {
 
 // The spy's latestPage update: a new event. The registry calls every handler for
 // every change; only the spy's matter here.
-func (h *labEvents) PutObject(mo.Reference)                   {}
+func (h *labEvents) PutObject(mo.Reference)                    {}
 func (h *labEvents) RemoveObject(types.ManagedObjectReference) {}
 func (h *labEvents) UpdateObject(o mo.Reference, changes []types.PropertyChange) {
 	if o.Reference() != h.spy {

@@ -307,7 +307,7 @@ func TestEventFilterTimeAndUser(t *testing.T) {
 	system := l.collector(l.c, types.EventFilterSpec{UserName: &types.EventFilterSpecByUsername{SystemUser: true,
 		UserList: []string{"nobody@vsphere.local"}}})
 	users := l.collector(l.c, types.EventFilterSpec{UserName: &types.EventFilterSpecByUsername{}})
-	l.op("testvm1", "reset", "") // administrator
+	l.op("testvm1", "reset", "")             // administrator
 	if _, err := l.v.DRSPass(); err != nil { // system
 		t.Fatal(err)
 	}

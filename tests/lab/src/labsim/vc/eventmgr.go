@@ -70,7 +70,6 @@ func (v *VCenter) installEvents() error {
 	h.Self = labEventManagerRef
 	em := simulator.Map.EventManager()
 	ctx := v.internalContext("")
-	ctx.Map = simulator.Map
 	var res soap.HasFault
 	simulator.Map.WithLock(em, func() {
 		// The events posted so far (model creation) enter the history first.
@@ -183,7 +182,6 @@ func (h *labEvents) pruneLocked() {
 	alive := map[string]bool{}
 	sm := simulator.Map.SessionManager()
 	ctx := h.v.internalContext("")
-	ctx.Map = simulator.Map
 	for ref, c := range h.collectors {
 		ok, seen := alive[c.session]
 		if !seen {
@@ -218,31 +216,30 @@ func (h *labEvents) CreateCollectorForEvents(ctx *simulator.Context, req *types.
 		body.Fault_ = simulator.Fault("", fault)
 		return body
 	}
+	c := &eventCollector{h: h, session: ctx.Session.Key, user: ctx.Session.UserName, spec: req.Filter, size: size}
+	c.Self.Type = "EventHistoryCollector" // Session.Put would name it after the Go type
+	c.Filter = req.Filter
+	ref := ctx.Session.Put(c).Reference() // its reference; nobody knows it yet
 	h.mu.Lock()
+	defer h.mu.Unlock()
 	h.pruneLocked()
 	n := 0
-	for _, c := range h.collectors {
-		if c.session == ctx.Session.Key {
+	for _, other := range h.collectors {
+		if other.session == ctx.Session.Key {
 			n++
 		}
 	}
 	if n >= opts.MaxCollectors() {
-		h.mu.Unlock()
+		ctx.Session.Remove(ref)
 		// "InvalidState: Thrown if there are more than the maximum number of event
 		// collectors" (API reference EventManager.CreateCollectorForEvents)
 		body.Fault_ = simulator.Fault("Too many event collectors in this session", new(types.InvalidState))
 		return body
 	}
-	c := &eventCollector{h: h, session: ctx.Session.Key, user: ctx.Session.UserName, spec: req.Filter, size: size}
-	c.Self.Type = "EventHistoryCollector" // Session.Put would name it after the Go type
-	c.Filter = req.Filter
+	// Filled and registered under one lock: no event falls between the two.
 	c.page = h.matchingLocked(req.Filter, opts, size)
 	c.LatestPage = newestFirst(c.page)
-	h.mu.Unlock()
-	ref := ctx.Session.Put(c).Reference()
-	h.mu.Lock()
 	h.collectors[ref] = c
-	h.mu.Unlock()
 	body.Res = &types.CreateCollectorForEventsResponse{Returnval: ref}
 	return body
 }

@@ -34,6 +34,9 @@ func (v *VCenter) build() error {
 	v.svc.RegisterSDK(simulator.Map)
 	setAbout()
 	installCollector(v.hub)
+	if err := v.installEvents(); err != nil {
+		return fmt.Errorf("event collectors: %v", err)
+	}
 
 	c, err := v.client(ctx)
 	if err != nil {

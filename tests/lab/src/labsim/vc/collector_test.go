@@ -385,7 +385,7 @@ func TestCollectorCancelWait(t *testing.T) {
 }
 
 // The filter vm-capture makes: its event collector's latestPage first (a session
-// object), the VMs' properties, the hosts' portgroups. A reset changes all three.
+// object), the VMs' properties, the hosts' portgroups. A reset changes the page and the ports.
 func TestCollectorProductFilterSeesEventsVMAndHost(t *testing.T) {
 	l := startLab(t, nil)
 	ctx := context.Background()
@@ -413,7 +413,8 @@ func TestCollectorProductFilterSeesEventsVMAndHost(t *testing.T) {
 	if err := l.v.VMOp(vm.Value, "reset", ""); err != nil {
 		t.Fatal(err)
 	}
-	var sawEvent, sawBoot, sawPorts bool
+	// (A reset leaves runtime.bootTime alone: TestBootTime.)
+	var sawEvent, sawPorts bool
 	w.waitUntil(func(s *types.UpdateSet) bool {
 		for _, ou := range updatesFor(s, ec.Returnval) {
 			if c, ok := changeNamed(ou, "latestPage"); ok {
@@ -423,12 +424,8 @@ func TestCollectorProductFilterSeesEventsVMAndHost(t *testing.T) {
 				}
 			}
 		}
-		for _, ou := range updatesFor(s, vm) {
-			_, ok := changeNamed(ou, "runtime.bootTime")
-			sawBoot = sawBoot || ok
-		}
 		sawPorts = sawPorts || len(updatesFor(s, esx01)) > 0
-		return sawEvent && sawBoot && sawPorts
+		return sawEvent && sawPorts
 	})
 	w.checkVersions()
 }

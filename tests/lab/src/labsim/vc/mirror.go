@@ -2,6 +2,7 @@ package vc
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/vmware/govmomi/simulator"
@@ -20,7 +21,14 @@ func (v *VCenter) mirror(c world.Change) {
 	switch c.Kind {
 	case world.ChPowerOn:
 		if vm != nil {
-			v.setPowerState(vm, types.VirtualMachinePowerStatePoweredOn, &c.Time)
+			// runtime.bootTime "is updated when the virtual machine is powered on from
+			// the poweredOff state" (API reference VirtualMachineRuntimeInfo): a resume
+			// from suspended keeps it.
+			resumed := vm.Runtime.PowerState == types.VirtualMachinePowerStateSuspended
+			v.setPowerState(vm, types.VirtualMachinePowerStatePoweredOn)
+			if !resumed || v.Options().ResetSetsBootTime {
+				v.setBootTime(vm, &c.Time)
+			}
 			v.postEvents(vm, "power-on:"+c.Reason, c.ToHost, "")
 		}
 		v.refreshHostPorts(c.ToHost)
@@ -30,13 +38,22 @@ func (v *VCenter) mirror(c world.Change) {
 			if c.Reason == "suspend" {
 				state = types.VirtualMachinePowerStateSuspended
 			}
-			v.setPowerState(vm, state, nil)
+			v.setPowerState(vm, state)
+			// "... and is cleared when the virtual machine is powered off": a suspended
+			// VM keeps it.
+			if state == types.VirtualMachinePowerStatePoweredOff || v.Options().ResetSetsBootTime {
+				v.setBootTime(vm, nil)
+			}
 			v.postEvents(vm, "power-off:"+c.Reason, c.FromHost, "")
 		}
 		v.refreshHostPorts(c.FromHost)
 	case world.ChReset:
 		if vm != nil {
-			v.setBootTime(vm, &c.Time)
+			// A reset keeps powerState poweredOn and bootTime (only VmResettingEvent
+			// tells), unless reset_sets_boottime restores the lab's old behaviour.
+			if v.Options().ResetSetsBootTime {
+				v.setBootTime(vm, &c.Time)
+			}
 			v.postEvents(vm, "reset:"+c.Reason, c.ToHost, "")
 		}
 		v.refreshHostPorts(c.ToHost)
@@ -60,7 +77,7 @@ func vmRef(moref string) types.ManagedObjectReference {
 	return types.ManagedObjectReference{Type: "VirtualMachine", Value: moref}
 }
 
-func (v *VCenter) setPowerState(vm *labVM, state types.VirtualMachinePowerState, boot *time.Time) {
+func (v *VCenter) setPowerState(vm *labVM, state types.VirtualMachinePowerState) {
 	changes := []types.PropertyChange{
 		{Name: "runtime.powerState", Val: state},
 		{Name: "summary.runtime.powerState", Val: state},
@@ -76,7 +93,6 @@ func (v *VCenter) setPowerState(vm *labVM, state types.VirtualMachinePowerState,
 		types.PropertyChange{Name: "guest.toolsStatus", Val: toolsStatus},
 		types.PropertyChange{Name: "guestHeartbeatStatus", Val: heartbeat(state)})
 	simulator.Map.Update(vm, changes)
-	v.setBootTime(vm, boot)
 }
 
 func heartbeat(state types.VirtualMachinePowerState) types.ManagedEntityStatus {
@@ -248,7 +264,17 @@ func (v *VCenter) postEvents(vm *labVM, what, from, to string) {
 	case "reset:api", "reset:lab", "reset:ha":
 		if what == "reset:ha" {
 			user = ""
-			evs = append(evs, &types.VmDasBeingResetEvent{VmEvent: src, Reason: "appHeartbeatFailed"})
+			// VM monitoring resets a VM whose VMware Tools heartbeat stopped. vCenter
+			// posts VmDasBeingResetWithScreenshotEvent, or VmDasBeingResetEvent "on
+			// hosts that do not support the create screenshot api or if the
+			// createscreenshot api fails" (API reference).
+			das := types.VmDasBeingResetEvent{VmEvent: src, Reason: string(types.VmDasBeingResetEventReasonCodeVmtoolsHeartbeatFailure)}
+			if v.Options().HAResetPlain {
+				evs = append(evs, &das)
+			} else {
+				evs = append(evs, &types.VmDasBeingResetWithScreenshotEvent{VmDasBeingResetEvent: das,
+					ScreenshotFilePath: v.screenshotPath(vm)})
+			}
 		}
 		evs = append(evs, &types.VmResettingEvent{VmEvent: src})
 		if v.Options().ResetPowerEvents {
@@ -287,7 +313,8 @@ func (v *VCenter) postEvents(vm *labVM, what, from, to string) {
 	v.post(user, evs...)
 }
 
-// post adds events to the event manager (and every collector's latestPage).
+// post adds the events of one operation to the event manager (and every collector
+// whose filter takes them); they share the first one's key as chainId.
 func (v *VCenter) post(user string, evs ...types.BaseEvent) {
 	if len(evs) == 0 {
 		return
@@ -295,10 +322,44 @@ func (v *VCenter) post(user string, evs ...types.BaseEvent) {
 	em := simulator.Map.EventManager()
 	ctx := v.internalContext(user)
 	simulator.Map.WithLock(em, func() {
+		if v.events != nil {
+			v.events.beginChain()
+			defer v.events.endChain()
+		}
 		for _, e := range evs {
 			em.PostEvent(ctx, &types.PostEvent{This: em.Self, EventToPost: e})
 		}
 	})
+}
+
+// screenshotPath is where an HA reset's screenshot goes: "the datastore path of the
+// screenshot taken before resetting" (API reference), in the VM's directory, named as
+// the VM's files are (vmname-N.png; the exact name is not documented).
+func (v *VCenter) screenshotPath(vm *labVM) string {
+	v.shotMu.Lock()
+	if v.shots == nil {
+		v.shots = map[string]int{}
+	}
+	v.shots[vm.moref()]++
+	n := v.shots[vm.moref()]
+	v.shotMu.Unlock()
+	dir, base := "["+v.datastoreOf(vm)+"] "+vm.Name, vm.Name
+	if vm.Config != nil && vm.Config.Files.VmPathName != "" {
+		p := vm.Config.Files.VmPathName // "[datastore1] testvm1/testvm1.vmx"
+		if i := strings.LastIndex(p, "/"); i >= 0 {
+			dir, base = p[:i], strings.TrimSuffix(p[i+1:], ".vmx")
+		}
+	}
+	return fmt.Sprintf("%s/%s-%d.png", dir, base, n)
+}
+
+func (v *VCenter) datastoreOf(vm *labVM) string {
+	for _, ref := range vm.Datastore {
+		if ds, ok := simulator.Map.Get(ref).(*simulator.Datastore); ok {
+			return ds.Name
+		}
+	}
+	return "datastore1"
 }
 
 // haReset: vSphere HA VM monitoring resets a VM whose heartbeat stopped.

@@ -21,6 +21,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"sync"
 	"time"
@@ -55,6 +56,59 @@ type Options struct {
 	// call). 0, the default, answers as soon as something changes, as real vCenter
 	// does; 250ms is the bare simulator.
 	UpdateBatch time.Duration `json:"update_batch"`
+
+	// The zero value of each field below is the documented vCenter behaviour (see
+	// tests/lab/README.md "Documented behaviour"); the other value restores what the
+	// lab or the bare simulator did before.
+
+	// ResetSetsBootTime also sets runtime.bootTime at a reset and at a resume, and
+	// clears it at a suspend (the lab's old behaviour). Off: bootTime is set at a
+	// power-on from poweredOff and cleared at a power-off only, as the API reference
+	// says (setting reset_sets_boottime).
+	ResetSetsBootTime bool `json:"reset_sets_boottime"`
+	// EventFilterOff makes every event collector collect every event, ignoring its
+	// EventFilterSpec (as the bare simulator did for the product's collector, whose
+	// `type` filter it ignored). Setting event_filtering is its negation.
+	EventFilterOff bool `json:"event_filter_off"`
+	// EventTypeExact makes EventFilterSpec.type match an event's own class only;
+	// off (the default), a class also matches its subclasses (a filter on
+	// VmMigratedEvent takes DrsVmMigratedEvent). Setting event_type_subclasses is
+	// its negation.
+	EventTypeExact bool `json:"event_type_exact"`
+	// EventPageSize is a new collector's latestPage size when EventFilterSpec.maxCount
+	// is unset: 0 means 1000 (vSphere Web Services SDK Programming Guide); the bare
+	// simulator used 10 (setting event_page_size).
+	EventPageSize int `json:"event_page_size"`
+	// EventMaxCollectors is EventManager.maxCollector, the event collectors one
+	// session may have at once: 0 means 32 (setting event_max_collectors).
+	EventMaxCollectors int `json:"event_max_collectors"`
+	// HAResetPlain makes an HA VM-monitoring reset post VmDasBeingResetEvent (a host
+	// that cannot take a screenshot) instead of VmDasBeingResetWithScreenshotEvent.
+	// Setting ha_reset_screenshot is its negation.
+	HAResetPlain bool `json:"ha_reset_plain"`
+}
+
+// Defaults of the event options whose zero value stands for a number.
+const (
+	DefaultEventPageSize      = 1000
+	DefaultEventMaxCollectors = 32
+	maxEventPageSize          = 1000
+)
+
+// PageSize is the effective default latestPage size.
+func (o Options) PageSize() int {
+	if o.EventPageSize <= 0 {
+		return DefaultEventPageSize
+	}
+	return o.EventPageSize
+}
+
+// MaxCollectors is the effective EventManager.maxCollector.
+func (o Options) MaxCollectors() int {
+	if o.EventMaxCollectors <= 0 {
+		return DefaultEventMaxCollectors
+	}
+	return o.EventMaxCollectors
 }
 
 type VCenter struct {
@@ -65,6 +119,9 @@ type VCenter struct {
 	svc   *simulator.Service
 	ca    *labCA
 	hub   *updateHub // wakes the property collectors (collector.go)
+
+	events  *labEvents     // the lab's event collectors (eventmgr.go)
+	routeEM *regexp.Regexp // matches the EventManager as a call's _this
 
 	caPath string
 	addr   string // host:port, fixed after the first start
@@ -89,6 +146,9 @@ type VCenter struct {
 
 	optMu sync.Mutex
 	opts  Options
+
+	shotMu sync.Mutex
+	shots  map[string]int // HA reset screenshots taken, by VM moref
 
 	srvMu    sync.Mutex
 	srv      *http.Server
@@ -197,8 +257,12 @@ func (v *VCenter) Options() Options {
 
 func (v *VCenter) SetOptions(o Options) {
 	v.optMu.Lock()
+	old := v.opts
 	v.opts = o
 	v.optMu.Unlock()
+	if v.events != nil && old.MaxCollectors() != o.MaxCollectors() {
+		v.events.setMaxCollector(o.MaxCollectors())
+	}
 }
 
 func (v *VCenter) serve(ln net.Listener) {
@@ -234,6 +298,7 @@ func (r *sessionRecorder) WriteHeader(code int) {
 }
 
 func (v *VCenter) handleSDK(w http.ResponseWriter, r *http.Request) {
+	v.routeEventManager(r)
 	v.svc.ServeSDK(&sessionRecorder{ResponseWriter: w, v: v}, r)
 }
 

@@ -357,8 +357,9 @@ func TestResetPostsEventAndGivesNewPort(t *testing.T) {
 		t.Errorf("API port %s, world port %s", newKeys[0], want)
 	}
 	after := l.vmProps(vm)
-	if after.Runtime.BootTime == nil || !after.Runtime.BootTime.After(*before.Runtime.BootTime) {
-		t.Errorf("bootTime before %v after %v", before.Runtime.BootTime, after.Runtime.BootTime)
+	if after.Runtime.BootTime == nil || !after.Runtime.BootTime.Equal(*before.Runtime.BootTime) ||
+		after.Runtime.PowerState != types.VirtualMachinePowerStatePoweredOn {
+		t.Errorf("a reset changed bootTime %v -> %v (or powerState %s)", before.Runtime.BootTime, after.Runtime.BootTime, after.Runtime.PowerState)
 	}
 
 	// With the setting, the port survives the reset.
@@ -605,11 +606,25 @@ func TestHARestartAndReset(t *testing.T) {
 	if err := l.v.VMOp(vm.Reference().Value, "ha-reset", ""); err != nil {
 		t.Fatal(err)
 	}
-	tl.expect(t, "VmDasBeingResetEvent", "VmResettingEvent")
+	evs := tl.expect(t, "VmDasBeingResetWithScreenshotEvent", "VmResettingEvent")
+	shot := evs[0].(*types.VmDasBeingResetWithScreenshotEvent)
+	if shot.ScreenshotFilePath != "[datastore1] testvm1/testvm1-1.png" || shot.Reason != "vmtoolsHeartbeatFailure" ||
+		shot.UserName != "" || shot.Vm == nil || shot.Host == nil || shot.ComputeResource == nil || shot.Datacenter == nil {
+		t.Errorf("HA reset event %+v", shot)
+	}
+	// ha_reset_screenshot=false: a host that cannot take the screenshot.
+	l.v.SetOptions(Options{HAResetPlain: true})
+	if err := l.v.VMOp(vm.Reference().Value, "ha-reset", ""); err != nil {
+		t.Fatal(err)
+	}
+	evs = tl.expect(t, "VmDasBeingResetEvent", "VmResettingEvent")
+	if plain := evs[0].(*types.VmDasBeingResetEvent); plain.Reason != "vmtoolsHeartbeatFailure" {
+		t.Errorf("plain HA reset event %+v", plain)
+	}
 	if err := l.v.VMOp(vm.Reference().Value, "ha-restart", "esx02"); err != nil {
 		t.Fatal(err)
 	}
-	evs := tl.expect(t, "com.vmware.vc.ha.VmRestartedByHAEvent")
+	evs = tl.expect(t, "com.vmware.vc.ha.VmRestartedByHAEvent")
 	if e := evs[0].GetEvent(); e.Host == nil || e.Host.Name != "esx02" {
 		t.Errorf("HA restart event host %+v", e.Host)
 	}

@@ -54,7 +54,8 @@ func (vm *labVM) PowerOffVMTask(ctx *simulator.Context, req *types.PowerOffVM_Ta
 		}
 		if vm.powerState() == types.VirtualMachinePowerStateSuspended {
 			// A suspended VM has no ports in the world; only its state changes.
-			vm.vc.setPowerState(vm, types.VirtualMachinePowerStatePoweredOff, nil)
+			vm.vc.setPowerState(vm, types.VirtualMachinePowerStatePoweredOff)
+			vm.vc.setBootTime(vm, nil)
 			return nil, nil
 		}
 		if err := vm.vc.w.PowerOff(vm.moref(), "api"); err != nil {

@@ -24,6 +24,7 @@ func (l *labRun) controlHandler() http.Handler {
 	mux.HandleFunc("/fault/ssh-drop", l.post(l.handleSSHDrop))
 	mux.HandleFunc("/fault/unreachable", l.post(l.handleUnreachable))
 	mux.HandleFunc("/fault/fill", l.post(l.handleFill))
+	mux.HandleFunc("/events/burst", l.post(l.handleBurst))
 	return mux
 }
 
@@ -34,9 +35,11 @@ POST /drs[?apply=all]                       one DRS pass; answers the moves as J
 GET  /settings, POST /settings              JSON (or query parameters) boot_dhcp_delay, reset_keeps_port,
                                             traffic_interval, flood_pps, flood_vm, flood_frame_len,
                                             drs_interval, reset_power_events, update_batch,
-                                            clock_skew (host=esx02&clock_skew=-3s, or clock_skew=esx02=-3s,esx01=0s)
+                                            clock_skew (host=esx02&clock_skew=-3s, or clock_skew=esx02=-3s,esx01=0s),
                                             ssh_password_auth (auto|true|false), ssh_fips (esx01=false,...),
-                                            ssh_max_sessions (0: no limit), ssh_stop_drops_sessions, ssh_algorithms (esxi|go)
+                                            ssh_max_sessions (0: no limit), ssh_stop_drops_sessions, ssh_algorithms (esxi|go),
+                                            reset_sets_boottime, event_filtering, event_type_subclasses,
+                                            event_page_size, event_max_collectors, ha_reset_screenshot
 GET  /state                                 VMs now: host, power, ports
 POST /vm/{name}/{op}[?folder=vm/x][&to=esx02]  op: reset poweroff poweron reboot shutdown suspend
                                             migrate ha-reset ha-restart destroy; {name} may be a moref
@@ -44,6 +47,8 @@ POST /fault/vcenter-restart[?seconds=2]     vCenter down, sessions end, same inv
 POST /fault/ssh-drop?host=esx01             drop the host's SSH connections
 POST /fault/unreachable?host=esx01&seconds=30
 POST /fault/fill?host=esx01&target=/tmp|<datastore>[&bytes=N]   (no bytes: fill it up)
+POST /events/burst?count=N[&kinds=login,alarm,task,ticket,guestop,logout,ssh]
+                                            N unrelated events at once; answers {"keys": [...]}
 `
 
 func (l *labRun) handleIndex(w http.ResponseWriter, r *http.Request) {
@@ -278,4 +283,26 @@ func (l *labRun) handleFill(w http.ResponseWriter, r *http.Request) {
 	}
 	l.vc.SyncDatastores()
 	writeJSON(w, map[string]interface{}{"host": name, "target": target, "bytes": n})
+}
+
+// handleBurst posts count unrelated events at once (logins and logouts, alarms,
+// other VMs' tasks, console tickets, guest operations, SSH sessions), to push older
+// events out of event collectors' pages; answers the keys posted, in order.
+func (l *labRun) handleBurst(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	n, err := strconv.Atoi(q.Get("count"))
+	if err != nil || n < 1 || n > 100000 {
+		httpError(w, http.StatusBadRequest, fmt.Errorf("count=%q: want a number from 1 to 100000", q.Get("count")))
+		return
+	}
+	var kinds []string
+	if k := q.Get("kinds"); k != "" {
+		kinds = strings.Split(k, ",")
+	}
+	keys, err := l.vc.PostBurst(n, kinds)
+	if err != nil {
+		httpError(w, http.StatusBadRequest, err)
+		return
+	}
+	writeJSON(w, map[string]interface{}{"count": len(keys), "keys": keys})
 }

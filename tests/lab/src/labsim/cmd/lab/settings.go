@@ -26,17 +26,28 @@ type settingsView struct {
 	UpdateBatch      string            `json:"update_batch"`
 	ClockSkew        map[string]string `json:"clock_skew"` // hosts whose clock is off
 	sshView                            // ssh_* (sshsettings.go)
+
+	// vCenter events and bootTime (tests/lab/README.md "Documented behaviour").
+	ResetSetsBootTime   bool `json:"reset_sets_boottime"`
+	EventFiltering      bool `json:"event_filtering"`
+	EventTypeSubclasses bool `json:"event_type_subclasses"`
+	EventPageSize       int  `json:"event_page_size"`
+	EventMaxCollectors  int  `json:"event_max_collectors"`
+	HAResetScreenshot   bool `json:"ha_reset_screenshot"`
 }
 
 func (l *labRun) settings() settingsView {
 	settingsMu.Lock()
 	s := l.w.GetSettings()
 	settingsMu.Unlock()
+	o := l.vc.Options()
 	return settingsView{BootDHCPDelay: s.BootDHCPDelay.String(), ResetKeepsPort: s.ResetKeepsPort,
 		TrafficInterval: s.TrafficInterval.String(), FloodPPS: s.FloodPPS, FloodVM: s.FloodVM,
 		FloodFrameLen: s.FloodFrameLen, DRSInterval: s.DRSInterval.String(),
-		ResetPowerEvents: l.vc.Options().ResetPowerEvents, UpdateBatch: l.vc.Options().UpdateBatch.String(),
-		ClockSkew: skewStrings(s.ClockSkew), sshView: l.sshView(s.SSH)}
+		ResetPowerEvents: o.ResetPowerEvents, UpdateBatch: o.UpdateBatch.String(),
+		ClockSkew: skewStrings(s.ClockSkew), sshView: l.sshView(s.SSH),
+		ResetSetsBootTime: o.ResetSetsBootTime, EventFiltering: !o.EventFilterOff, EventTypeSubclasses: !o.EventTypeExact,
+		EventPageSize: o.PageSize(), EventMaxCollectors: o.MaxCollectors(), HAResetScreenshot: !o.HAResetPlain}
 }
 
 func (l *labRun) handleSettings(w http.ResponseWriter, r *http.Request) {
@@ -123,6 +134,23 @@ func (l *labRun) applySettings(vals map[string]string) error {
 		*dst = int(n)
 		return nil
 	}
+	// A true setting stored as its negation (the options' zero value is the default).
+	notBoolean := func(k, v string, dst *bool) error {
+		var b bool
+		if err := boolean(k, v, &b); err != nil {
+			return err
+		}
+		*dst = !b
+		return nil
+	}
+	bounded := func(k, v string, lo, hi int, dst *int) error {
+		var n int
+		if err := integer(k, v, &n); err != nil || n < lo || n > hi {
+			return fmt.Errorf("setting %s=%q: want a whole number from %d to %d", k, v, lo, hi)
+		}
+		*dst = n
+		return nil
+	}
 	var skewHost, skewVal string
 	hasSkew := false
 	keys := make([]string, 0, len(vals))
@@ -152,6 +180,18 @@ func (l *labRun) applySettings(vals map[string]string) error {
 			s.FloodVM = v
 		case "update_batch":
 			err = dur(k, v, &opts.UpdateBatch)
+		case "reset_sets_boottime":
+			err = boolean(k, v, &opts.ResetSetsBootTime)
+		case "event_filtering":
+			err = notBoolean(k, v, &opts.EventFilterOff)
+		case "event_type_subclasses":
+			err = notBoolean(k, v, &opts.EventTypeExact)
+		case "ha_reset_screenshot":
+			err = notBoolean(k, v, &opts.HAResetPlain)
+		case "event_page_size":
+			err = bounded(k, v, 1, 1000, &opts.EventPageSize)
+		case "event_max_collectors":
+			err = bounded(k, v, 1, 100000, &opts.EventMaxCollectors)
 		case "clock_skew":
 			skewVal, hasSkew = v, true
 		case "host":

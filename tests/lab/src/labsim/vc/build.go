@@ -421,7 +421,7 @@ type initialVM struct {
 // same path as PowerOnVM_Task (events, ports, traffic listeners).
 func (v *VCenter) PowerOnInitial() error {
 	v.batchPorts(true)
-	defer v.batchPorts(false)
+	defer v.endPortBatch(true) // vCenter starts knowing the first ports: no lag
 	for _, vm := range v.initial {
 		if !vm.on {
 			continue

@@ -55,6 +55,19 @@ type Options struct {
 	// call). 0, the default, answers as soon as something changes, as real vCenter
 	// does; 250ms is the bare simulator.
 	UpdateBatch time.Duration `json:"update_batch"`
+	// HostPortlistLag is how long vCenter's copy of a host's port lists
+	// (config.network.portgroup[].port[]) takes to follow the host (hostports.go).
+	// 0 follows at the instant of the change (the lab before issue 13).
+	HostPortlistLag time.Duration `json:"host_portlist_lag"`
+	// StrictRequests rejects a SOAP request whose body does not follow the vim25
+	// schema, with the fault vCenter returns (strict.go); false decodes leniently, as
+	// the bare simulator does.
+	StrictRequests bool `json:"strict_requests"`
+}
+
+// DefaultOptions are the lab's defaults (Start begins with them).
+func DefaultOptions() Options {
+	return Options{HostPortlistLag: DefaultHostPortlistLag, StrictRequests: true}
 }
 
 type VCenter struct {
@@ -89,6 +102,8 @@ type VCenter struct {
 
 	optMu sync.Mutex
 	opts  Options
+
+	portRefresh hostPortRefresh // scheduled host port-list rewrites (hostports.go)
 
 	srvMu    sync.Mutex
 	srv      *http.Server
@@ -138,7 +153,7 @@ func start(w *world.World, cfg Config) (*VCenter, error) {
 	if err := os.MkdirAll(cfg.StateDir, 0o755); err != nil {
 		return nil, fmt.Errorf("vc: state dir %s: %v", cfg.StateDir, err)
 	}
-	v := &VCenter{cfg: cfg, w: w, inv: cfg.Inventory, sessions: map[string]bool{}, stop: make(chan struct{}),
+	v := &VCenter{cfg: cfg, w: w, inv: cfg.Inventory, sessions: map[string]bool{}, stop: make(chan struct{}), opts: DefaultOptions(),
 		hostRef: map[string]types.ManagedObjectReference{}, hostByRef: map[types.ManagedObjectReference]string{},
 		clusterRef: map[string]types.ManagedObjectReference{}, hostCl: map[string]string{},
 		dsRef: map[string]types.ManagedObjectReference{}}
@@ -288,6 +303,7 @@ func (v *VCenter) Close() {
 	default:
 	}
 	close(v.stop)
+	v.stopHostPortRefresh()
 	v.hub.endWaits(true)
 	v.srvMu.Lock()
 	srv := v.srv

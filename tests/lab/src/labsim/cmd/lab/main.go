@@ -14,6 +14,8 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
+
+	"labsim/vc"
 )
 
 func main() {
@@ -58,6 +60,8 @@ type options struct {
 	InitialDHCP    string // "true", "false" or "" (auto: true up to bigInventory VMs)
 	UpdateBatch    time.Duration
 	ClockSkew      skewFlag // host -> offset of its capture timestamps
+	PortlistLag    time.Duration
+	StrictRequests bool
 }
 
 // bigInventory is the VM count above which the first boots happen before traffic
@@ -87,6 +91,10 @@ func parseFlags(args []string) (options, error) {
 		"false: they boot before traffic starts; default true up to 200 VMs")
 	fs.DurationVar(&o.UpdateBatch, "update-batch", 0, "vCenter lets property changes accumulate this long before "+
 		"WaitForUpdatesEx answers (0: at once, as real vCenter; 250ms: the bare simulator)")
+	fs.DurationVar(&o.PortlistLag, "host-portlist-lag", vc.DefaultHostPortlistLag, "vCenter's copy of a host's port lists "+
+		"(config.network.portgroup[].port) follows the host this much later; changes within it coalesce (0: at once)")
+	fs.BoolVar(&o.StrictRequests, "strict-requests", true, "reject SOAP requests that break the vim25 schema (unknown or "+
+		"out-of-order elements, missing required ones) with vCenter's InvalidRequest fault; false: decode leniently")
 	o.ClockSkew = skewFlag{}
 	fs.Var(o.ClockSkew, "clock-skew", "HOST=D: that host's pktcap-uw timestamps are off by D (e.g. esx02=-3s); repeatable")
 	if err := fs.Parse(args); err != nil {
@@ -104,7 +112,8 @@ func parseFlags(args []string) (options, error) {
 	if o.InitialDHCP != "" && o.InitialDHCP != "true" && o.InitialDHCP != "false" {
 		return o, fmt.Errorf("--initial-boot-dhcp=%q: want true or false", o.InitialDHCP)
 	}
-	if o.FloodPPS < 0 || o.BootDHCPDelay < 0 || o.TrafficEvery < 0 || o.DRSInterval < 0 || o.UpdateBatch < 0 {
+	if o.FloodPPS < 0 || o.BootDHCPDelay < 0 || o.TrafficEvery < 0 || o.DRSInterval < 0 || o.UpdateBatch < 0 ||
+		o.PortlistLag < 0 {
 		return o, fmt.Errorf("rates, delays and intervals must not be negative")
 	}
 	return o, nil

@@ -25,6 +25,8 @@ type settingsView struct {
 	ResetPowerEvents bool              `json:"reset_power_events"`
 	UpdateBatch      string            `json:"update_batch"`
 	ClockSkew        map[string]string `json:"clock_skew"` // hosts whose clock is off
+	HostPortlistLag  string            `json:"host_portlist_lag"`
+	StrictRequests   bool              `json:"strict_requests"`
 }
 
 func (l *labRun) settings() settingsView {
@@ -35,7 +37,8 @@ func (l *labRun) settings() settingsView {
 		TrafficInterval: s.TrafficInterval.String(), FloodPPS: s.FloodPPS, FloodVM: s.FloodVM,
 		FloodFrameLen: s.FloodFrameLen, DRSInterval: s.DRSInterval.String(),
 		ResetPowerEvents: l.vc.Options().ResetPowerEvents, UpdateBatch: l.vc.Options().UpdateBatch.String(),
-		ClockSkew: skewStrings(s.ClockSkew)}
+		ClockSkew: skewStrings(s.ClockSkew), HostPortlistLag: l.vc.Options().HostPortlistLag.String(),
+		StrictRequests: l.vc.Options().StrictRequests}
 }
 
 func (l *labRun) handleSettings(w http.ResponseWriter, r *http.Request) {
@@ -151,6 +154,10 @@ func (l *labRun) applySettings(vals map[string]string) error {
 			s.FloodVM = v
 		case "update_batch":
 			err = dur(k, v, &opts.UpdateBatch)
+		case "host_portlist_lag":
+			err = dur(k, v, &opts.HostPortlistLag)
+		case "strict_requests":
+			err = boolean(k, v, &opts.StrictRequests)
 		case "clock_skew":
 			skewVal, hasSkew = v, true
 		case "host":

@@ -140,6 +140,7 @@ func (v *VCenter) buildDVS(ctx context.Context, c *vim25.Client, folders *object
 }
 
 func (v *VCenter) buildHosts(ctx context.Context, c *vim25.Client, folders *object.DatacenterFolders) error {
+	v.w.OnHostAccess(func(host string, _ world.HostAccess) { v.syncAccess(host) })
 	clusterObj := map[string]*object.ClusterComputeResource{}
 	for _, cs := range v.inv.Clusters {
 		cl, err := folders.HostFolder.CreateCluster(ctx, cs.Name, types.ClusterConfigSpecEx{})
@@ -175,6 +176,7 @@ func (v *VCenter) buildHosts(ctx context.Context, c *vim25.Client, folders *obje
 		v.hostRef[hs.Name] = ref
 		v.hostByRef[ref] = hs.Name
 		v.configureHost(simulator.Map.Get(ref).(*simulator.HostSystem), hs, i)
+		v.buildHostAccess(simulator.Map.Get(ref).(*simulator.HostSystem), hs)
 		if hs.DVS {
 			var pnics []types.DistributedVirtualSwitchHostMemberPnicSpec
 			for _, u := range hs.Uplinks {

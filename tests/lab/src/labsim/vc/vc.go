@@ -104,6 +104,7 @@ type VCenter struct {
 	opts  Options
 
 	portRefresh hostPortRefresh // scheduled host port-list rewrites (hostports.go)
+	access      hostAccessState // hosts' services and lockdown (access.go)
 
 	srvMu    sync.Mutex
 	srv      *http.Server
@@ -249,7 +250,7 @@ func (r *sessionRecorder) WriteHeader(code int) {
 }
 
 func (v *VCenter) handleSDK(w http.ResponseWriter, r *http.Request) {
-	v.svc.ServeSDK(&sessionRecorder{ResponseWriter: w, v: v}, r)
+	v.serveSDK(&sessionRecorder{ResponseWriter: w, v: v}, r) // sdk.go
 }
 
 // Restart simulates a vCenter restart: the port refuses connections for `down`,

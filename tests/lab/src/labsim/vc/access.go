@@ -106,8 +106,8 @@ func esxiServices(version string) []types.HostService {
 		base := &types.HostServiceSourcePackage{SourcePackageName: "esx-base",
 			Description: "This VIB contains all of the base functionality of vSphere ESXi."}
 		for _, s := range []types.HostService{
-			{Key: "ptpd", Label: "PTP Daemon", Policy: "off", Ruleset: []string{"ptpd"}},
-			{Key: "slpd", Label: "SLP Server", Policy: "off", Ruleset: []string{"CIMSLP"}},
+			{Key: "ptpd", Label: "PTP Daemon", Policy: "off"},
+			{Key: "slpd", Label: "SLP Server", Policy: "off"},
 		} {
 			p := *base
 			s.SourcePackage = &p

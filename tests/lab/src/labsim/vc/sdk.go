@@ -3,6 +3,7 @@ package vc
 import (
 	"bytes"
 	"io"
+	"log"
 	"net/http"
 	"regexp"
 	"strings"
@@ -27,6 +28,7 @@ func (v *VCenter) serveSDK(w http.ResponseWriter, r *http.Request) {
 	}
 	if v.Options().StrictRequests {
 		if rerr := checkRequest(body); rerr != nil {
+			log.Printf("strict_requests: rejected: %s\nrequest: %s", strings.ReplaceAll(rerr.Error(), "\n", " | "), body)
 			w.Header().Set("Content-Type", "text/xml; charset=utf-8")
 			w.WriteHeader(http.StatusInternalServerError)
 			writeRequestFault(w, rerr)

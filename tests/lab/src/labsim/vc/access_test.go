@@ -256,6 +256,14 @@ func TestLockdownThroughTheAPI(t *testing.T) {
 	if err := change(types.HostLockdownModeLockdownStrict); err != nil || l.services("esx02")["DCUI"].Running {
 		t.Errorf("lockdownStrict: %v, DCUI %+v", err, l.services("esx02")["DCUI"])
 	}
+	// vCenter still manages a locked-down host: its SSH service stops and starts.
+	ss := l.serviceSystem("esx02")
+	if err := ss.Stop(ctx, SSHServiceKey); err != nil || l.w.HostAccess("esx02").SSHRunning {
+		t.Errorf("StopService under lockdownStrict: %v, world %+v", err, l.w.HostAccess("esx02"))
+	}
+	if err := ss.Start(ctx, SSHServiceKey); err != nil || !l.w.HostAccess("esx02").SSHRunning {
+		t.Errorf("StartService under lockdownStrict: %v, world %+v", err, l.w.HostAccess("esx02"))
+	}
 	if _, ok := faultOf(change("lockdownSometimes")).(types.InvalidArgument); !ok {
 		t.Errorf("an unknown mode: %v", change("lockdownSometimes"))
 	}

@@ -113,9 +113,13 @@ func Run(ctx context.Context, labJSON string, out io.Writer) (*Report, error) {
 	if err := wait(k.vm.Reset(ctx)); err != nil {
 		return r, fmt.Errorf("ResetVM_Task: %v", err)
 	}
+	resetAt := time.Now()
 	r.ResetEvent = k.await("VmResettingEvent", nil) != nil
-	r.PortAfterReset, _ = k.portKey(ctx, "esx01")
-	k.say("VmResettingEvent seen: %v; port on esx01 after reset: %s", r.ResetEvent, r.PortAfterReset)
+	// vCenter's copy of the host's port list follows the host after a while (the lab's
+	// host_portlist_lag, 2 s by default): wait for the new key, as a client must.
+	r.PortAfterReset = k.awaitPortKey(ctx, "esx01", func(key string) bool { return key != "" && key != r.PortBefore })
+	k.say("VmResettingEvent seen: %v; port on esx01 after reset: %s (listed %v after the reset)", r.ResetEvent,
+		r.PortAfterReset, time.Since(resetAt).Round(100*time.Millisecond))
 
 	esx02, err := k.f.HostSystem(ctx, "esx02")
 	if err != nil {
@@ -128,7 +132,7 @@ func Run(ctx context.Context, labJSON string, out io.Writer) (*Report, error) {
 		m := e.(*types.VmMigratedEvent)
 		return m.SourceHost.Name == "esx01" && m.Host != nil && m.Host.Name == "esx02"
 	}) != nil
-	r.PortAfterMigrate, _ = k.portKey(ctx, "esx02")
+	r.PortAfterMigrate = k.awaitPortKey(ctx, "esx02", func(key string) bool { return key != "" })
 	k.say("VmMigratedEvent esx01 -> esx02 seen: %v; port on esx02: %s", r.MigratedEvent, r.PortAfterMigrate)
 
 	moves, err := k.drs(ctx)
@@ -254,6 +258,23 @@ func (k *checker) await(kind string, match func(types.BaseEvent) bool) types.Bas
 			}
 		case <-deadline:
 			return nil
+		}
+	}
+}
+
+// awaitPortKey polls testvm1's port key on host until ok accepts it (15 s at most)
+// and returns the last key read.
+func (k *checker) awaitPortKey(ctx context.Context, host string, ok func(string) bool) string {
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		key, err := k.portKey(ctx, host)
+		if err == nil && ok(key) || time.Now().After(deadline) {
+			return key
+		}
+		select {
+		case <-ctx.Done():
+			return key
+		case <-time.After(100 * time.Millisecond):
 		}
 	}
 }

@@ -143,6 +143,7 @@ func (v *VCenter) buildDVS(ctx context.Context, c *vim25.Client, folders *object
 }
 
 func (v *VCenter) buildHosts(ctx context.Context, c *vim25.Client, folders *object.DatacenterFolders) error {
+	v.w.OnHostAccess(func(host string, _ world.HostAccess) { v.syncAccess(host) })
 	clusterObj := map[string]*object.ClusterComputeResource{}
 	for _, cs := range v.inv.Clusters {
 		cl, err := folders.HostFolder.CreateCluster(ctx, cs.Name, types.ClusterConfigSpecEx{})
@@ -178,6 +179,7 @@ func (v *VCenter) buildHosts(ctx context.Context, c *vim25.Client, folders *obje
 		v.hostRef[hs.Name] = ref
 		v.hostByRef[ref] = hs.Name
 		v.configureHost(simulator.Map.Get(ref).(*simulator.HostSystem), hs, i)
+		v.buildHostAccess(simulator.Map.Get(ref).(*simulator.HostSystem), hs)
 		if hs.DVS {
 			var pnics []types.DistributedVirtualSwitchHostMemberPnicSpec
 			for _, u := range hs.Uplinks {
@@ -424,7 +426,7 @@ type initialVM struct {
 // same path as PowerOnVM_Task (events, ports, traffic listeners).
 func (v *VCenter) PowerOnInitial() error {
 	v.batchPorts(true)
-	defer v.batchPorts(false)
+	defer v.endPortBatch(true) // vCenter starts knowing the first ports: no lag
 	for _, vm := range v.initial {
 		if !vm.on {
 			continue

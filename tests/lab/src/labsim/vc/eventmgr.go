@@ -1,9 +1,6 @@
 package vc
 
 import (
-	"bytes"
-	"io"
-	"net/http"
 	"regexp"
 	"sort"
 	"sync"
@@ -437,15 +434,9 @@ func (c *eventCollector) DestroyCollector(ctx *simulator.Context, req *types.Des
 // _this, and its EventManager must stay in the registry (it posts every event).
 var eventManagerCall = regexp.MustCompile(`<(?:[A-Za-z_][\w.-]*:)?(?:CreateCollectorForEvents|QueryEvents)[\s/>]`)
 
-func (v *VCenter) routeEventManager(r *http.Request) {
-	if v.routeEM == nil || r.Body == nil || r.Method != http.MethodPost {
-		return
-	}
-	body, err := io.ReadAll(r.Body)
-	r.Body.Close()
-	if err == nil && eventManagerCall.Match(body) {
+func (v *VCenter) routeEventManager(body []byte) []byte {
+	if v.routeEM != nil && eventManagerCall.Match(body) {
 		body = v.routeEM.ReplaceAll(body, []byte("${1}"+labEventManagerRef.Value+"${2}"))
 	}
-	r.Body = io.NopCloser(bytes.NewReader(body))
-	r.ContentLength = int64(len(body))
+	return body
 }

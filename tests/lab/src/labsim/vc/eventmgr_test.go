@@ -13,7 +13,6 @@ import (
 	"github.com/vmware/govmomi/property"
 	"github.com/vmware/govmomi/vim25/methods"
 	"github.com/vmware/govmomi/vim25/mo"
-	"github.com/vmware/govmomi/vim25/soap"
 	"github.com/vmware/govmomi/vim25/types"
 )
 
@@ -73,13 +72,6 @@ func has(list []string, s string) bool {
 }
 
 // faultOf is the vim fault of a SOAP fault (a value such as types.InvalidArgument).
-func faultOf(err error) interface{} {
-	if err == nil || !soap.IsSoapFault(err) {
-		return nil
-	}
-	return soap.ToSoapFault(err).VimFault()
-}
-
 func (l *lab) burst(n int, kinds ...string) []int32 {
 	l.t.Helper()
 	keys, err := l.v.PostBurst(n, kinds)

@@ -7,6 +7,8 @@ import (
 	"os"
 	"sort"
 	"strings"
+
+	"labsim/world"
 )
 
 // Inventory describes what vCenter holds at start. It is read from a JSON file
@@ -40,6 +42,21 @@ type HostSpec struct {
 	// FIPS: the host's sshd runs in FIPS mode (ed25519 client keys refused); omitted:
 	// the version's default (on from 8.0). The ssh_fips setting changes it at run time.
 	FIPS *bool `json:"fips,omitempty"`
+	// SSH service (TSM-SSH): "running" (the lab's default, which its tests need) or
+	// "stopped" (a real host's default: "SSH is deactivated by default").
+	SSH string `json:"ssh,omitempty"`
+	// TSM-SSH startup policy: on, off or automatic (default: on when running, else off).
+	SSHPolicy string `json:"ssh_policy,omitempty"`
+	// Lockdown mode: lockdownDisabled (default), lockdownNormal or lockdownStrict.
+	Lockdown string `json:"lockdown,omitempty"`
+	// Users SSH still admits under lockdown (Exception Users).
+	LockdownExceptions []string `json:"lockdown_exceptions,omitempty"`
+}
+
+// access is the host's access state at start.
+func (h HostSpec) access() world.HostAccess {
+	return world.HostAccess{SSHRunning: h.SSH == "running", SSHPolicy: h.SSHPolicy, Lockdown: h.Lockdown,
+		ExceptionUsers: append([]string(nil), h.LockdownExceptions...)}
 }
 
 type DatastoreSpec struct {
@@ -171,6 +188,9 @@ func (inv *Inventory) normalize() error {
 		if len(h.Uplinks) == 0 {
 			h.Uplinks = []string{"vmnic0", "vmnic1"}
 		}
+		if err := h.normalizeAccess(); err != nil {
+			return fmt.Errorf("host %q: %v", h.Name, err)
+		}
 		hosts[h.Name] = h
 	}
 	if len(hosts) == 0 {
@@ -298,6 +318,39 @@ func (inv *Inventory) normalize() error {
 				}
 			}
 			n.MAC = strings.ToLower(n.MAC)
+		}
+	}
+	return nil
+}
+
+func (h *HostSpec) normalizeAccess() error {
+	switch h.SSH {
+	case "":
+		h.SSH = "running"
+	case "running", "stopped":
+	default:
+		return fmt.Errorf("ssh %q is neither running nor stopped", h.SSH)
+	}
+	switch h.SSHPolicy {
+	case "":
+		h.SSHPolicy = "off"
+		if h.SSH == "running" {
+			h.SSHPolicy = "on"
+		}
+	case "on", "off", "automatic":
+	default:
+		return fmt.Errorf("ssh_policy %q is not on, off or automatic", h.SSHPolicy)
+	}
+	switch h.Lockdown {
+	case "":
+		h.Lockdown = world.LockdownDisabled
+	case world.LockdownDisabled, world.LockdownNormal, world.LockdownStrict:
+	default:
+		return fmt.Errorf("lockdown %q is not lockdownDisabled, lockdownNormal or lockdownStrict", h.Lockdown)
+	}
+	for _, u := range h.LockdownExceptions {
+		if u == "" || strings.HasPrefix(u, "+") || strings.HasPrefix(u, "-") {
+			return fmt.Errorf("lockdown_exceptions: %q is not a user name", u)
 		}
 	}
 	return nil

@@ -170,9 +170,8 @@ func (v *VCenter) moveVM(vm *labVM, from, to string) {
 // PortKey is how HostSystem.config.network.portgroup[].port[].key names a port.
 func PortKey(id int64) string { return fmt.Sprintf("key-vim.host.PortGroup.Port-%d", id) }
 
-// refreshHostPorts rewrites a host's standard-portgroup port lists from the world:
-// vmkernel ports stay, VM ports (type virtualMachine) are the world's live ports.
-// Ports on the distributed switch are not listed there, as on a real host.
+// refreshHostPorts brings vCenter's copy of a host's port lists up to date with
+// the world, after the host port-list lag (hostports.go).
 func (v *VCenter) refreshHostPorts(host string) {
 	v.batchMu.Lock()
 	if v.batching {
@@ -181,31 +180,7 @@ func (v *VCenter) refreshHostPorts(host string) {
 		return
 	}
 	v.batchMu.Unlock()
-	h, ok := simulator.Map.Get(v.hostRef[host]).(*simulator.HostSystem)
-	if !ok {
-		return
-	}
-	ports := v.w.HostPorts(host)
-	simulator.Map.WithLock(h, func() {
-		old := h.Config.Network.Portgroup
-		pgs := make([]types.HostPortGroup, len(old))
-		copy(pgs, old)
-		for i := range pgs {
-			var list []types.HostPortGroupPort
-			for _, p := range old[i].Port {
-				if p.Type != "virtualMachine" {
-					list = append(list, p)
-				}
-			}
-			for _, p := range ports {
-				if !p.DVS && p.VM != "" && p.Portgroup == pgs[i].Spec.Name {
-					list = append(list, types.HostPortGroupPort{Key: PortKey(p.ID), Mac: []string{p.MAC}, Type: "virtualMachine"})
-				}
-			}
-			pgs[i].Port = list
-		}
-		simulator.Map.Update(h, []types.PropertyChange{{Name: "config.network.portgroup", Val: pgs}})
-	})
+	v.scheduleHostPorts(host)
 }
 
 // eventBase fills the entity arguments of a VM event for the VM on `host`.
@@ -395,16 +370,31 @@ func (v *VCenter) haRestart(vm *labVM, to string) error {
 }
 
 // batchPorts(true) defers host port-list rewrites (many VMs powering on at start);
-// batchPorts(false) rewrites every host touched meanwhile.
+// batchPorts(false) rewrites every host touched meanwhile, after the port-list lag.
 func (v *VCenter) batchPorts(on bool) {
+	if on {
+		v.batchMu.Lock()
+		v.batching = true
+		v.dirtyHosts = map[string]bool{}
+		v.batchMu.Unlock()
+		return
+	}
+	v.endPortBatch(false)
+}
+
+// endPortBatch ends a batch: now rewrites the hosts touched at once (the port lists
+// vCenter starts with), else after the port-list lag like any change.
+func (v *VCenter) endPortBatch(now bool) {
 	v.batchMu.Lock()
-	v.batching = on
+	v.batching = false
 	dirty := v.dirtyHosts
 	v.dirtyHosts = map[string]bool{}
 	v.batchMu.Unlock()
-	if !on {
-		for h := range dirty {
-			v.refreshHostPorts(h)
+	for h := range dirty {
+		if now {
+			v.writeHostPorts(h)
+		} else {
+			v.scheduleHostPorts(h)
 		}
 	}
 }

@@ -57,6 +57,15 @@ type Options struct {
 	// does; 250ms is the bare simulator.
 	UpdateBatch time.Duration `json:"update_batch"`
 
+	// HostPortlistLag is how long vCenter's copy of a host's port lists
+	// (config.network.portgroup[].port[]) takes to follow the host (hostports.go).
+	// 0 follows at the instant of the change (the lab before issue 13).
+	HostPortlistLag time.Duration `json:"host_portlist_lag"`
+	// StrictRequests rejects a SOAP request whose body does not follow the vim25
+	// schema, with the fault vCenter returns (strict.go); false decodes leniently, as
+	// the bare simulator does.
+	StrictRequests bool `json:"strict_requests"`
+
 	// The zero value of each field below is the documented vCenter behaviour (see
 	// tests/lab/README.md "Documented behaviour"); the other value restores what the
 	// lab or the bare simulator did before.
@@ -111,6 +120,11 @@ func (o Options) MaxCollectors() int {
 	return o.EventMaxCollectors
 }
 
+// DefaultOptions are the lab's defaults (Start begins with them).
+func DefaultOptions() Options {
+	return Options{HostPortlistLag: DefaultHostPortlistLag, StrictRequests: true}
+}
+
 type VCenter struct {
 	cfg   Config
 	w     *world.World
@@ -147,8 +161,10 @@ type VCenter struct {
 	optMu sync.Mutex
 	opts  Options
 
-	shotMu sync.Mutex
-	shots  map[string]int // HA reset screenshots taken, by VM moref
+	shotMu      sync.Mutex
+	shots       map[string]int  // HA reset screenshots taken, by VM moref
+	portRefresh hostPortRefresh // scheduled host port-list rewrites (hostports.go)
+	access      hostAccessState // hosts' services and lockdown (access.go)
 
 	srvMu    sync.Mutex
 	srv      *http.Server
@@ -198,7 +214,7 @@ func start(w *world.World, cfg Config) (*VCenter, error) {
 	if err := os.MkdirAll(cfg.StateDir, 0o755); err != nil {
 		return nil, fmt.Errorf("vc: state dir %s: %v", cfg.StateDir, err)
 	}
-	v := &VCenter{cfg: cfg, w: w, inv: cfg.Inventory, sessions: map[string]bool{}, stop: make(chan struct{}),
+	v := &VCenter{cfg: cfg, w: w, inv: cfg.Inventory, sessions: map[string]bool{}, stop: make(chan struct{}), opts: DefaultOptions(),
 		hostRef: map[string]types.ManagedObjectReference{}, hostByRef: map[types.ManagedObjectReference]string{},
 		clusterRef: map[string]types.ManagedObjectReference{}, hostCl: map[string]string{},
 		dsRef: map[string]types.ManagedObjectReference{}}
@@ -298,8 +314,7 @@ func (r *sessionRecorder) WriteHeader(code int) {
 }
 
 func (v *VCenter) handleSDK(w http.ResponseWriter, r *http.Request) {
-	v.routeEventManager(r)
-	v.svc.ServeSDK(&sessionRecorder{ResponseWriter: w, v: v}, r)
+	v.serveSDK(&sessionRecorder{ResponseWriter: w, v: v}, r) // sdk.go
 }
 
 // Restart simulates a vCenter restart: the port refuses connections for `down`,
@@ -353,6 +368,7 @@ func (v *VCenter) Close() {
 	default:
 	}
 	close(v.stop)
+	v.stopHostPortRefresh()
 	v.hub.endWaits(true)
 	v.srvMu.Lock()
 	srv := v.srv

@@ -53,6 +53,7 @@ func startLab(t *testing.T, inv *Inventory) *lab {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { v.Close(); w.Close() })
+	v.SetOptions(testOptions())
 	if err := v.PowerOnInitial(); err != nil {
 		t.Fatal(err)
 	}
@@ -65,6 +66,14 @@ func startLab(t *testing.T, inv *Inventory) *lab {
 	}
 	l.f.SetDatacenter(l.dc)
 	return l
+}
+
+// testOptions are the lab's defaults except that host port lists follow the world at
+// once: most tests check what follows a change, not the lag (hostports_test.go does).
+func testOptions() Options {
+	o := DefaultOptions()
+	o.HostPortlistLag = 0
+	return o
 }
 
 // login connects over HTTPS, trusting only the lab's CA file.

@@ -20,6 +20,7 @@ func (l *labRun) controlHandler() http.Handler {
 	mux.HandleFunc("/settings", l.handleSettings)
 	mux.HandleFunc("/state", l.handleState)
 	mux.HandleFunc("/vm/", l.post(l.handleVM))
+	mux.HandleFunc("/host/", l.handleHost) // access.go
 	mux.HandleFunc("/fault/vcenter-restart", l.post(l.handleVCRestart))
 	mux.HandleFunc("/fault/ssh-drop", l.post(l.handleSSHDrop))
 	mux.HandleFunc("/fault/unreachable", l.post(l.handleUnreachable))
@@ -39,10 +40,15 @@ GET  /settings, POST /settings              JSON (or query parameters) boot_dhcp
                                             ssh_password_auth (auto|true|false), ssh_fips (esx01=false,...),
                                             ssh_max_sessions (0: no limit), ssh_stop_drops_sessions, ssh_algorithms (esxi|go),
                                             reset_sets_boottime, event_filtering, event_type_subclasses,
-                                            event_page_size, event_max_collectors, ha_reset_screenshot
+                                            event_page_size, event_max_collectors, ha_reset_screenshot,
+                                            host_portlist_lag (duration, 0 = at once), strict_requests
 GET  /state                                 VMs now: host, power, ports
 POST /vm/{name}/{op}[?folder=vm/x][&to=esx02]  op: reset poweroff poweron reboot shutdown suspend
                                             migrate ha-reset ha-restart destroy; {name} may be a moref
+GET  /host/{name}/access                    the host's SSH service and lockdown state
+POST /host/{name}/ssh?running=true|false    start or stop the host's SSH service (TSM-SSH), as StartService/StopService
+POST /host/{name}/lockdown?mode=lockdownDisabled|lockdownNormal|lockdownStrict[&exceptions=u1,u2]
+                                            as ChangeLockdownMode (and UpdateLockdownExceptions)
 POST /fault/vcenter-restart[?seconds=2]     vCenter down, sessions end, same inventory and port back
 POST /fault/ssh-drop?host=esx01             drop the host's SSH connections
 POST /fault/unreachable?host=esx01&seconds=30

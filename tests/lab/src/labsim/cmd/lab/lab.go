@@ -113,7 +113,8 @@ func startLab(o options) (*labRun, error) {
 		User: o.VCUser, Password: o.VCPassword, Inventory: inv, Log: l.logFile}); err != nil {
 		return nil, err
 	}
-	l.vc.SetOptions(vc.Options{ResetPowerEvents: o.ResetPowerEv, UpdateBatch: o.UpdateBatch})
+	l.vc.SetOptions(vc.Options{ResetPowerEvents: o.ResetPowerEv, UpdateBatch: o.UpdateBatch,
+		HostPortlistLag: o.PortlistLag, StrictRequests: o.StrictRequests})
 
 	for _, h := range inv.Hosts {
 		l.names = append(l.names, h.Name)

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"labsim/esx"
+	"labsim/vc"
 )
 
 func main() {
@@ -64,6 +65,8 @@ type options struct {
 	ClockSkew      skewFlag // host -> offset of its capture timestamps
 	SSHHostKeys    string   // host key types, "ecdsa,rsa" (ESXi 8) or "ed25519" (the old lab)
 	HostKeyCache   string   // host keys shared by labs ("none": each state dir makes its own)
+	PortlistLag    time.Duration
+	StrictRequests bool
 }
 
 // bigInventory is the VM count above which the first boots happen before traffic
@@ -93,6 +96,10 @@ func parseFlags(args []string) (options, error) {
 		"false: they boot before traffic starts; default true up to 200 VMs")
 	fs.DurationVar(&o.UpdateBatch, "update-batch", 0, "vCenter lets property changes accumulate this long before "+
 		"WaitForUpdatesEx answers (0: at once, as real vCenter; 250ms: the bare simulator)")
+	fs.DurationVar(&o.PortlistLag, "host-portlist-lag", vc.DefaultHostPortlistLag, "vCenter's copy of a host's port lists "+
+		"(config.network.portgroup[].port) follows the host this much later; changes within it coalesce (0: at once)")
+	fs.BoolVar(&o.StrictRequests, "strict-requests", true, "reject SOAP requests that break the vim25 schema (unknown or "+
+		"out-of-order elements, missing required ones) with vCenter's InvalidRequest fault; false: decode leniently")
 	o.ClockSkew = skewFlag{}
 	fs.Var(o.ClockSkew, "clock-skew", "HOST=D: that host's pktcap-uw timestamps are off by D (e.g. esx02=-3s); repeatable")
 	fs.StringVar(&o.SSHHostKeys, "ssh-host-keys", strings.Join(esx.DefaultHostKeyTypes, ","), "the hosts' SSH host key types, "+
@@ -122,7 +129,8 @@ func parseFlags(args []string) (options, error) {
 	if len(o.hostKeyTypes()) == 0 {
 		return o, fmt.Errorf("--ssh-host-keys is empty: give ecdsa, rsa and/or ed25519")
 	}
-	if o.FloodPPS < 0 || o.BootDHCPDelay < 0 || o.TrafficEvery < 0 || o.DRSInterval < 0 || o.UpdateBatch < 0 {
+	if o.FloodPPS < 0 || o.BootDHCPDelay < 0 || o.TrafficEvery < 0 || o.DRSInterval < 0 || o.UpdateBatch < 0 ||
+		o.PortlistLag < 0 {
 		return o, fmt.Errorf("rates, delays and intervals must not be negative")
 	}
 	return o, nil

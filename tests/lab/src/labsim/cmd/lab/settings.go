@@ -28,12 +28,14 @@ type settingsView struct {
 	sshView                            // ssh_* (sshsettings.go)
 
 	// vCenter events and bootTime (tests/lab/README.md "Documented behaviour").
-	ResetSetsBootTime   bool `json:"reset_sets_boottime"`
-	EventFiltering      bool `json:"event_filtering"`
-	EventTypeSubclasses bool `json:"event_type_subclasses"`
-	EventPageSize       int  `json:"event_page_size"`
-	EventMaxCollectors  int  `json:"event_max_collectors"`
-	HAResetScreenshot   bool `json:"ha_reset_screenshot"`
+	ResetSetsBootTime   bool   `json:"reset_sets_boottime"`
+	EventFiltering      bool   `json:"event_filtering"`
+	EventTypeSubclasses bool   `json:"event_type_subclasses"`
+	EventPageSize       int    `json:"event_page_size"`
+	EventMaxCollectors  int    `json:"event_max_collectors"`
+	HAResetScreenshot   bool   `json:"ha_reset_screenshot"`
+	HostPortlistLag     string `json:"host_portlist_lag"`
+	StrictRequests      bool   `json:"strict_requests"`
 }
 
 func (l *labRun) settings() settingsView {
@@ -47,7 +49,8 @@ func (l *labRun) settings() settingsView {
 		ResetPowerEvents: o.ResetPowerEvents, UpdateBatch: o.UpdateBatch.String(),
 		ClockSkew: skewStrings(s.ClockSkew), sshView: l.sshView(s.SSH),
 		ResetSetsBootTime: o.ResetSetsBootTime, EventFiltering: !o.EventFilterOff, EventTypeSubclasses: !o.EventTypeExact,
-		EventPageSize: o.PageSize(), EventMaxCollectors: o.MaxCollectors(), HAResetScreenshot: !o.HAResetPlain}
+		EventPageSize: o.PageSize(), EventMaxCollectors: o.MaxCollectors(), HAResetScreenshot: !o.HAResetPlain,
+		HostPortlistLag: o.HostPortlistLag.String(), StrictRequests: o.StrictRequests}
 }
 
 func (l *labRun) handleSettings(w http.ResponseWriter, r *http.Request) {
@@ -192,6 +195,10 @@ func (l *labRun) applySettings(vals map[string]string) error {
 			err = bounded(k, v, 1, 1000, &opts.EventPageSize)
 		case "event_max_collectors":
 			err = bounded(k, v, 1, 100000, &opts.EventMaxCollectors)
+		case "host_portlist_lag":
+			err = dur(k, v, &opts.HostPortlistLag)
+		case "strict_requests":
+			err = boolean(k, v, &opts.StrictRequests)
 		case "clock_skew":
 			skewVal, hasSkew = v, true
 		case "host":

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"net"
 	"net/url"
 	"strings"
 	"testing"
@@ -11,8 +12,10 @@ import (
 	"github.com/vmware/govmomi/find"
 	"github.com/vmware/govmomi/session"
 	"github.com/vmware/govmomi/vim25"
+	"github.com/vmware/govmomi/vim25/methods"
 	"github.com/vmware/govmomi/vim25/mo"
 	"github.com/vmware/govmomi/vim25/soap"
+	"github.com/vmware/govmomi/vim25/types"
 
 	"labsim/world"
 )
@@ -123,5 +126,71 @@ func TestPortlistLagAndStrictRequestsFlagsAndSettings(t *testing.T) {
 		if code, body := call(t, "POST", info.Control+"/settings?"+q, nil); code != 400 || !strings.Contains(body, want) {
 			t.Errorf("POST %s: %d %s", q, code, body)
 		}
+	}
+}
+
+// vCenter's HostServiceSystem and HostAccessManager reach the host's real SSH server:
+// TSM-SSH stopped through the API refuses connections on the host's port, started
+// again it admits logins there; lockdown through the API refuses root's login.
+func TestServiceAndLockdownThroughVCenterReachTheHostsSSH(t *testing.T) {
+	l, info := start(t)
+	var addr string
+	for _, h := range info.Hosts {
+		if h.Name == "esx02" {
+			addr = h.Address
+		}
+	}
+	pw := kbdPassword(info.Hosts[0].Password)
+	if err := login(addr, pw); err != nil {
+		t.Fatalf("login before any change: %v", err)
+	}
+	ctx := context.Background()
+	u, _ := url.Parse(l.vc.URL())
+	sc := soap.NewClient(u, false)
+	if err := sc.SetRootCAs(l.vc.CAPath()); err != nil {
+		t.Fatal(err)
+	}
+	c, err := vim25.NewClient(ctx, sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gc := &govmomi.Client{Client: c, SessionManager: session.NewManager(c)}
+	if err := gc.Login(ctx, url.UserPassword(l.vc.User(), l.vc.Password())); err != nil {
+		t.Fatal(err)
+	}
+	defer gc.Logout(ctx)
+	h, err := find.NewFinder(c, true).HostSystem(ctx, "/"+l.vc.Datacenter()+"/host/*/esx02")
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := h.ConfigManager().ServiceSystem(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.Stop(ctx, "TSM-SSH"); err != nil {
+		t.Fatalf("StopService TSM-SSH: %v", err)
+	}
+	if conn, err := net.DialTimeout("tcp", addr, 2*time.Second); err == nil {
+		conn.Close()
+		t.Fatalf("esx02 %s accepts connections with TSM-SSH stopped", addr)
+	} else if !strings.Contains(err.Error(), "connection refused") {
+		t.Errorf("esx02 with TSM-SSH stopped: %v, want connection refused", err)
+	}
+	if err := svc.Start(ctx, "TSM-SSH"); err != nil {
+		t.Fatalf("StartService TSM-SSH: %v", err)
+	}
+	if err := login(addr, pw); err != nil {
+		t.Fatalf("login after StartService on the same port: %v", err)
+	}
+	var am mo.HostSystem
+	if err := h.Properties(ctx, h.Reference(), []string{"configManager.hostAccessManager"}, &am); err != nil {
+		t.Fatal(err)
+	}
+	req := types.ChangeLockdownMode{This: *am.ConfigManager.HostAccessManager, Mode: types.HostLockdownModeLockdownNormal}
+	if _, err := methods.ChangeLockdownMode(ctx, c, &req); err != nil {
+		t.Fatalf("ChangeLockdownMode: %v", err)
+	}
+	if err := login(addr, pw); err == nil || !strings.Contains(err.Error(), "unable to authenticate") {
+		t.Errorf("root's login under lockdown: %v, want refused authentication", err)
 	}
 }

@@ -12,8 +12,11 @@ import (
 
 	"golang.org/x/crypto/ssh"
 
+	"labsim/esx/esxtest"
 	"labsim/world"
 )
+
+func TestMain(m *testing.M) { esxtest.Main(m) }
 
 const (
 	mac1  = "00:50:56:aa:00:01"
@@ -56,7 +59,8 @@ func newLab(t *testing.T, tmpSize int64) *lab {
 	}
 	l := &lab{w: w, dir: dir, hosts: map[string]*Host{}}
 	for _, name := range []string{"esx01", "esx03"} {
-		h, err := Start(w, name, Config{StateDir: dir, ListenAddr: "127.0.0.1:0", User: "root", Password: "secret", TmpSize: tmpSize})
+		h, err := Start(w, name, Config{StateDir: dir, ListenAddr: "127.0.0.1:0", User: "root", Password: "secret",
+			TmpSize: tmpSize, Commands: esxtest.Commands(t)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -212,6 +216,11 @@ func feed(w *world.World, host string, port int64, mac string, stop chan struct{
 		time.Sleep(200 * time.Microsecond)
 	}
 }
+
+// capturing is in the last line pktcap-uw prints before packets flow, on every release
+// ("pktcap: Vsock connection from port N cid 2." on 7.0+, "Accept...Vsock connection
+// from port N cid 2" on 6.x).
+const capturing = "Vsock connection from port"
 
 type pcapRec struct {
 	ts      time.Time

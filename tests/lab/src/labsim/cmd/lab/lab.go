@@ -75,6 +75,13 @@ func startLab(o options) (*labRun, error) {
 	s := &l.w.Settings
 	s.BootDHCPDelay, s.ResetKeepsPort, s.TrafficInterval = o.BootDHCPDelay, o.ResetKeepsPort, o.TrafficEvery
 	s.FloodPPS, s.FloodVM, s.DRSInterval = o.FloodPPS, o.FloodVM, o.DRSInterval
+	if o.NoSha256sum != "" {
+		hosts, err := hostList("no_sha256sum", o.NoSha256sum, inv)
+		if err != nil {
+			return nil, err
+		}
+		s.NoSha256sum = hosts
+	}
 	if len(o.ClockSkew) > 0 {
 		st := l.w.GetSettings()
 		for h, d := range o.ClockSkew {
@@ -102,7 +109,8 @@ func startLab(o options) (*labRun, error) {
 	sort.Strings(l.names)
 	for _, name := range l.names {
 		h, err := esx.Start(l.w, name, esx.Config{StateDir: dir, ListenAddr: net.JoinHostPort(o.ListenHost, "0"),
-			User: o.SSHUser, Password: o.SSHPassword, AuthorizedKeysFile: o.AuthorizedKeys})
+			User: o.SSHUser, Password: o.SSHPassword, AuthorizedKeysFile: o.AuthorizedKeys,
+			Commands: o.HostCommands, NoVMXProcesses: len(inv.VMs) > bigInventory})
 		if err != nil {
 			return nil, err
 		}

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
 )
@@ -58,6 +59,8 @@ type options struct {
 	InitialDHCP    string // "true", "false" or "" (auto: true up to bigInventory VMs)
 	UpdateBatch    time.Duration
 	ClockSkew      skewFlag // host -> offset of its capture timestamps
+	HostCommands   string   // the hosts' multicall binary (labsim/cmd/esxcmd)
+	NoSha256sum    string   // hosts without sha256sum, comma-separated
 }
 
 // bigInventory is the VM count above which the first boots happen before traffic
@@ -89,6 +92,8 @@ func parseFlags(args []string) (options, error) {
 		"WaitForUpdatesEx answers (0: at once, as real vCenter; 250ms: the bare simulator)")
 	o.ClockSkew = skewFlag{}
 	fs.Var(o.ClockSkew, "clock-skew", "HOST=D: that host's pktcap-uw timestamps are off by D (e.g. esx02=-3s); repeatable")
+	fs.StringVar(&o.HostCommands, "esx-commands", "", "the hosts' programs (labsim/cmd/esxcmd; default: esxcmd beside this binary)")
+	fs.StringVar(&o.NoSha256sum, "no-sha256sum", "", "hosts without sha256sum (comma-separated), as setting no_sha256sum")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -97,6 +102,11 @@ func parseFlags(args []string) (options, error) {
 	}
 	if o.StateDir == "" {
 		return o, fmt.Errorf("--state-dir DIR is required")
+	}
+	if o.HostCommands == "" {
+		if exe, err := os.Executable(); err == nil {
+			o.HostCommands = filepath.Join(filepath.Dir(exe), "esxcmd")
+		}
 	}
 	if o.FloodPPS > 0 && o.FloodVM == "" {
 		o.FloodVM = "testvm1"

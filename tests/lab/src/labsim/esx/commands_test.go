@@ -388,15 +388,16 @@ func TestFillDatastoreAndKnownHostsLine(t *testing.T) {
 	if err := h.Fill("datastore1", 1); err == nil {
 		t.Fatal("a full datastore took more bytes")
 	}
-	if r := l.run(t, "esx01", "echo x > /vmfs/volumes/datastore1/y"); r.status == 0 {
-		t.Fatalf("write to a full datastore succeeded: %+v", r)
+	if r := l.run(t, "esx01", "echo x > /vmfs/volumes/datastore1/y"); r.status == 0 || !strings.Contains(r.stderr, "No space left on device") {
+		t.Fatalf("write to a full datastore: %+v", r)
 	}
 	if err := h.Fill("nosuchds", 10); err == nil {
 		t.Fatal("filled a datastore that does not exist")
 	}
 	l.run(t, "esx01", "rm /vmfs/volumes/datastore1/lab-fill.bin")
-	if ds := l.w.DatastoreSnapshot()[0]; ds.Used != 0 {
-		t.Fatalf("rm did not free the fill: %+v", ds)
+	eventually(t, "rm of lab-fill.bin frees the fill", func() bool { return l.w.DatastoreSnapshot()[0].Used == 0 })
+	if r := l.run(t, "esx01", "echo x > /vmfs/volumes/datastore1/y"); r.status != 0 {
+		t.Fatalf("write after the fill went: %+v", r)
 	}
 	line := h.KnownHostsLine()
 	if !strings.HasPrefix(line, fmt.Sprintf("[127.0.0.1]:%d ssh-ed25519 AAAA", h.Port())) {

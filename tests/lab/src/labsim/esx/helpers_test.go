@@ -45,6 +45,7 @@ func newLab(t *testing.T, tmpSize int64) *lab {
 		Vswitch: "vSwitch0", DVSName: "DSwitch"})
 	w.AddHost(&world.HostState{Name: "esx03", Version: "6.5.0", Build: "4564106", Uplinks: []string{"vmnic0"}, Vswitch: "vSwitch0"})
 	w.AddDatastore(&world.DatastoreState{Name: "datastore1", Capacity: 1 << 30, Hosts: []string{"esx01", "esx03"}})
+	w.AddDatastore(&world.DatastoreState{Name: "vsanDatastore", Type: "vsan", Capacity: 1 << 30, Hosts: []string{"esx01"}})
 	w.AddVM(&world.VMState{Name: "testvm1", Folder: "vm", Host: "esx01",
 		Nics: []world.NicSpec{{Label: "Network adapter 1", MAC: mac1, Portgroup: "VM Network"}}})
 	w.AddVM(&world.VMState{Name: "testvm2", Folder: "vm", Host: "esx01",
@@ -183,6 +184,29 @@ func (l *lab) start(t *testing.T, host, cmd string) *started {
 	}
 	go func() { st.done <- s.Wait() }()
 	return st
+}
+
+// eventually waits (bounded) until cond holds.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("never: %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// running says whether ps on host lists pid.
+func (l *lab) running(t *testing.T, host, pid string) bool {
+	t.Helper()
+	for _, ln := range strings.Split(l.run(t, host, "ps").stdout, "\n") {
+		if f := strings.Fields(ln); len(f) >= 3 && f[0] == pid {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *started) wait(t *testing.T) error {

@@ -7,6 +7,7 @@ package esx
 import (
 	"debug/elf"
 	"fmt"
+	"hash/fnv"
 	"os"
 	"path/filepath"
 	"sort"
@@ -128,7 +129,7 @@ func (h *Host) layout(dss []hostproto.Datastore) (hostproto.HostConfig, error) {
 		return hostproto.HostConfig{}, fmt.Errorf("esx: %v", busyboxFiles.err)
 	}
 	cfg := hostproto.HostConfig{Name: h.name, RootSize: 32 << 20, TmpSize: h.cfg.TmpSize, Datastores: dss,
-		FirstPID: firstPID,
+		FirstPID: h.firstPID(),
 		Dirs: []string{"/bin", "/sbin", "/etc/vmware", "/etc/ssh", "/var/run", "/var/log", "/var/tmp",
 			"/opt", "/scratch", "/usr/lib/vmware"},
 		Files: []hostproto.File{
@@ -166,7 +167,15 @@ func (h *Host) layout(dss []hostproto.Datastore) (hostproto.HostConfig, error) {
 	return cfg, nil
 }
 
-// firstPID is where a host's PIDs start. ESXi's world and cartel IDs are seven-digit
+// firstPID is where the hosts' PIDs start. ESXi's world and cartel IDs are seven-digit
 // numbers (hostd 2097870 on a real host); a new PID namespace counts from 1, and
 // ns_last_pid moves it (pid_max is 4194304 in a new namespace).
 const firstPID = 2097152
+
+// firstPID is this host's first PID: hosts start apart, so that a PID from one host is
+// not, by chance, a process of another.
+func (h *Host) firstPID() int {
+	f := fnv.New32a()
+	f.Write([]byte(h.name))
+	return firstPID + int(f.Sum32()%500)*1000
+}

@@ -328,3 +328,85 @@ func TestKillEndsCaptureWhoseReaderStalled(t *testing.T) {
 		t.Fatalf("%v\n%s", err, s.stderr.String())
 	}
 }
+
+// ESXi 6.5 prints pktcap-uw's messages without the "pktcap: " prefix and runs some
+// together on one line; a full file system gives the real log's lines.
+func TestPktcapStderrOn65(t *testing.T) {
+	l := newLab(t, 64<<10)
+	p := portOf(t, l.w, "a VM with a very long name, spaces and ünïcödé", mac3)
+	s := l.start(t, "esx03", fmt.Sprintf("pktcap-uw --switchport %d -o /tmp/c.pcap -c 2", p))
+	s.stderr.waitFor(t, capturing)
+	for i := 0; i < 2; i++ {
+		l.w.Emit(&world.Frame{Time: time.Now(), Host: "esx03", Port: p, Dir: 0, Data: make([]byte, 60)})
+	}
+	if err := s.wait(t); err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("The switch port id is 0x%08x.\nThe output file is /tmp/c.pcap.\n"+
+		"No server port specifed, select 7799 as the port.\nLocal CID 2\nListen on port 7799\n"+
+		"Accept...Vsock connection from port 1823 cid 2\n"+
+		"Dump: 2, broken : 0, drop: 0, file err: 0Destroying session 2\n\n"+
+		"Dumped 2 packet to file /tmp/c.pcap, dropped 0 packets.\nDone.\n", p)
+	if got := s.stderr.String(); got != want {
+		t.Fatalf("stderr:\n%s\nwant:\n%s", got, want)
+	}
+	// A full /tmp.
+	s = l.start(t, "esx03", fmt.Sprintf("pktcap-uw --switchport %d -o /tmp/d.pcap", p))
+	s.stderr.waitFor(t, capturing)
+	stop := make(chan struct{})
+	go feed(l.w, "esx03", p, mac3, stop, 1000)
+	err := s.wait(t)
+	close(stop)
+	if err == nil || !strings.Contains(err.Error(), "status 1") {
+		t.Fatalf("want exit status 1: %v\n%s", err, s.stderr.String())
+	}
+	tail := s.stderr.String()[strings.Index(s.stderr.String(), "Dump: "):]
+	var n int
+	fmt.Sscanf(tail, "Dump: %d,", &n)
+	if want := fmt.Sprintf("Dump: %d, broken : 0, drop: 0, file err: 0error: Error writing 16 bytes of pkt header to file\n"+
+		"Join with dump thread failedDestroying session 3\n\nDumped %d packet to file /tmp/d.pcap, dropped 0 packets.\nDone.\n", n, n); tail != want || n < 10 {
+		t.Fatalf("tail:\n%s\nwant:\n%s", tail, want)
+	}
+}
+
+// pktcap_messages=legacy brings back the lab's first lines on every host.
+func TestPktcapLegacyMessagesSetting(t *testing.T) {
+	l := newLab(t, 0)
+	st := l.w.GetSettings()
+	st.PktcapMessages = "legacy"
+	l.w.SetSettings(st)
+	p := portOf(t, l.w, "testvm1", mac1)
+	s := l.start(t, "esx01", fmt.Sprintf("pktcap-uw --switchport %d --dir 2 -o - -c 3", p))
+	s.stderr.waitFor(t, capturing)
+	for i := 0; i < 3; i++ {
+		l.w.Emit(&world.Frame{Time: time.Now(), Host: "esx01", Port: p, Dir: i % 2, Data: make([]byte, 60)})
+	}
+	io.Copy(io.Discard, s.stdout)
+	if err := s.wait(t); err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("The switch port id is 0x%08x.\npktcap: The output file is -.\npktcap: No server port specifed, select 7799 as the port.\n"+
+		"pktcap: Local CID 2.\npktcap: Listen on port 7799.\npktcap: Accept...\npktcap: Vsock connection from port 1823 cid 2.\n"+
+		"Dump: 3, broken : 0, drop: 0, file err: 0\nDestroying session 2\nDumped 3 packet to file -, dropped 0 packets.\nDone.\n", p)
+	if got := s.stderr.String(); got != want {
+		t.Fatalf("stderr:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// HUP ends a capture like INT and TERM, with its closing lines; on the console the
+// count line says "to console".
+func TestPktcapHUPAndConsoleCount(t *testing.T) {
+	l := newLab(t, 0)
+	p := portOf(t, l.w, "testvm1", mac1)
+	s := l.start(t, "esx01", fmt.Sprintf(`sh -c 'echo $$ >&2; exec pktcap-uw --switchport %d'`, p))
+	s.stderr.waitFor(t, capturing)
+	pid := strings.SplitN(s.stderr.String(), "\n", 2)[0]
+	l.w.Emit(&world.Frame{Time: time.Now(), Host: "esx01", Port: p, Dir: 0, Data: make([]byte, 60)})
+	out := newSyncBuf()
+	go io.Copy(out, s.stdout)
+	eventually(t, "the frame is printed", func() bool { return out.String() != "" })
+	l.run(t, "esx01", "kill -HUP "+pid)
+	if err := s.wait(t); err != nil || !strings.HasSuffix(s.stderr.String(), "Dumped 1 packet to console, dropped 0 packets.\nDone.\n") {
+		t.Fatalf("%v\n%s", err, s.stderr.String())
+	}
+}

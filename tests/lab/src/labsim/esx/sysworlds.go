@@ -8,9 +8,11 @@ package esx
 //   - killing a VM's vmx powers the VM off ("kill -9 <vmx cartel ID>" is VMware's way
 //     to stop a VM that does not respond, KB 1014165); vCenter sees the power state
 //     change, with no event (which events real vCenter posts then is unverified).
-// A vmx's PID is the VM's World ID (esxcli network vm list) when that PID is free: on
-// a real host they are different numbers (esxcli vm process list shows "World ID" and
-// "VMX Cartel ID"), the lab makes them one so tests can find a VM's vmx.
+// A vmx's PID is the VM's World ID (esxcli network vm list) when that PID is free (the
+// lab sets ns_last_pid before it forks; a thread or process the namespace makes in
+// between takes the number, and the vmx gets the next): on a real host they are
+// different numbers (esxcli vm process list shows "World ID" and "VMX Cartel ID"); the
+// lab makes them one so that a VM's vmx is easy to find.
 
 import (
 	"fmt"
@@ -32,15 +34,8 @@ type vmxProc struct {
 }
 
 func (h *Host) startSystemWorlds() error {
-	worlds := [][]string{{hostdPath, "hostd", "/etc/vmware/hostd/config.xml"}, {sshdPath, sshdPath, "-R"}}
-	if h.hs.Cluster != "" || h.hs.Moref != "" {
-		worlds = append(worlds, []string{vpxaPath, vpxaPath, "++min=0,swapscope=system", "-D", "/etc/vmware/vpxa"})
-	}
-	for _, sw := range worlds {
-		if err := h.startSystemWorld(sw[0], sw[1:]); err != nil {
-			return err
-		}
-	}
+	// The vmx first: a PID is taken by whatever process or thread the namespace makes
+	// next, and the Go runtimes of the other worlds make threads as they start.
 	if !h.cfg.NoVMXProcesses {
 		h.w.OnChange(func(c world.Change) {
 			if c.FromHost == h.name || c.ToHost == h.name {
@@ -49,6 +44,15 @@ func (h *Host) startSystemWorlds() error {
 		})
 		h.reconcileVMX()
 		go h.vmxLoop()
+	}
+	worlds := [][]string{{hostdPath, "hostd", "/etc/vmware/hostd/config.xml"}, {sshdPath, sshdPath, "-R"}}
+	if h.hs.Cluster != "" || h.hs.Moref != "" {
+		worlds = append(worlds, []string{vpxaPath, vpxaPath, "++min=0,swapscope=system", "-D", "/etc/vmware/vpxa"})
+	}
+	for _, sw := range worlds {
+		if err := h.startSystemWorld(sw[0], sw[1:]); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -110,6 +114,7 @@ func (h *Host) reconcileVMX() {
 		ds = d[0].Name
 	}
 	for _, wid := range start {
+		wid := wid
 		v := want[wid]
 		p := &vmxProc{vm: v.Name, folder: v.Folder}
 		h.vmxMu.Lock()

@@ -284,7 +284,9 @@ func (c *capture) run(br *bufio.Reader, sigs chan os.Signal) int {
 			frames <- r
 		}
 	}()
+	mainSigs := sigs
 	if console {
+		mainSigs = nil // the goroutine below takes them
 		// A write to a client that stopped reading blocks; INT, TERM and HUP still end
 		// the capture with its closing lines (pktcap-uw's main thread does not wait
 		// for its dump thread: "Join with dump thread failed.").
@@ -314,7 +316,7 @@ func (c *capture) run(br *bufio.Reader, sigs chan os.Signal) int {
 			if len(frames) == 0 {
 				c.flush()
 			}
-		case <-sigs:
+		case <-mainSigs:
 			c.stop() // to a file: what the lab already sent is written before the end
 		case <-c.ended:
 		drain:

@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"labsim/world"
 )
 
 // A datastore is one file system for every host that mounts it, and vCenter's free
@@ -137,5 +139,28 @@ func TestDfHeader(t *testing.T) {
 	}
 	if r := l.run(t, "esx01", "df -h"); !strings.HasPrefix(r.stdout, "Filesystem             Size") {
 		t.Fatalf("df -h:\n%s", r.stdout)
+	}
+}
+
+// pktcap-uw writing to a full datastore meets ENOSPC: its error lines and exit 1; the
+// fill's removal lets the next capture write.
+func TestPktcapOnAFullDatastore(t *testing.T) {
+	l := newLab(t, 0)
+	if err := l.hosts["esx01"].Fill("datastore1", 0); err != nil {
+		t.Fatal(err)
+	}
+	p := portOf(t, l.w, "testvm1", mac1)
+	r := l.run(t, "esx01", fmt.Sprintf("pktcap-uw --switchport %d -o /vmfs/volumes/datastore1/c.pcap", p))
+	if r.status != 1 || !strings.Contains(r.stderr, "\nerror: Error writing 16 bytes of pkt header to file\n") ||
+		!strings.HasSuffix(r.stderr, "Dumped 0 packet to file /vmfs/volumes/datastore1/c.pcap, dropped 0 packets.\nDone.\n") {
+		t.Fatalf("capture on a full datastore: %+v", r)
+	}
+	l.run(t, "esx01", "rm /vmfs/volumes/datastore1/lab-fill.bin")
+	eventually(t, "the fill is given back", func() bool { return l.w.DatastoreSnapshot()[0].Used < 1<<20 })
+	s := l.start(t, "esx01", fmt.Sprintf("pktcap-uw --switchport %d -o /vmfs/volumes/datastore1/c.pcap -c 1", p))
+	s.stderr.waitFor(t, capturing)
+	l.w.Emit(&world.Frame{Host: "esx01", Port: p, Dir: 0, Data: make([]byte, 60)})
+	if err := s.wait(t); err != nil {
+		t.Fatalf("%v\n%s", err, s.stderr.String())
 	}
 }

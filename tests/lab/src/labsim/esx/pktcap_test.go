@@ -410,3 +410,27 @@ func TestPktcapHUPAndConsoleCount(t *testing.T) {
 		t.Fatalf("%v\n%s", err, s.stderr.String())
 	}
 }
+
+// A reader that stops reading fills the capture's queue in the lab: the frames that do
+// not fit are counted in "dropped".
+func TestPktcapCountsDropsOfAStalledReader(t *testing.T) {
+	l := newLab(t, 0)
+	p := portOf(t, l.w, "testvm1", mac1)
+	s, pid := startCapture(t, l, "esx01", fmt.Sprintf("--switchport %d -o -", p))
+	const n = 100000
+	for i := 0; i < n; i++ {
+		l.w.Emit(&world.Frame{Time: time.Now(), Host: "esx01", Port: p, Dir: 0, Data: make([]byte, 60)})
+	}
+	l.run(t, "esx01", "kill "+pid)
+	eventually(t, "pktcap-uw ends", func() bool { return !l.running(t, "esx01", pid) })
+	// Its last lines share the channel's window with the stdout the client left unread.
+	go io.Copy(io.Discard, s.stdout)
+	s.stderr.waitFor(t, "Done.\n")
+	var dumped, dropped int
+	i := strings.Index(s.stderr.String(), "Dumped ")
+	fmt.Sscanf(s.stderr.String()[i:], "Dumped %d packet to file -, dropped %d packets.", &dumped, &dropped)
+	if dropped == 0 || dumped+dropped > n {
+		t.Fatalf("dumped %d, dropped %d of %d\n%s", dumped, dropped, n, s.stderr.String()[i:])
+	}
+	s.wait(t)
+}

@@ -3,12 +3,14 @@ package esx
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"golang.org/x/crypto/ssh"
 
@@ -217,4 +219,33 @@ func TestStartNeedsRoot(t *testing.T) {
 	if out, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(out), "PASS") {
 		t.Fatalf("%v\n%s", err, out)
 	}
+}
+
+// sshd sends the exit status when the shell is reaped, not when its output ends: a
+// background job still writing to the channel keeps it open, and the status comes first.
+func TestExitStatusComesWhileABackgroundJobWrites(t *testing.T) {
+	l := newLab(t, 0)
+	c := l.client(t, "esx01")
+	ch, reqs, err := c.OpenChannel("session", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go io.Copy(io.Discard, ch)
+	ok, err := ch.SendRequest("exec", true, ssh.Marshal(struct{ Command string }{"while :; do echo x; usleep 10000; done & exit 3"}))
+	if err != nil || !ok {
+		t.Fatalf("exec: %v %v", ok, err)
+	}
+	select {
+	case r := <-reqs:
+		var st struct{ Status uint32 }
+		if r == nil || r.Type != "exit-status" || ssh.Unmarshal(r.Payload, &st) != nil || st.Status != 3 {
+			t.Fatalf("first request %+v", r)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("no exit-status while the background job writes")
+	}
+	ch.Close() // the job then dies of SIGPIPE
+	eventually(t, "the background writer dies with the channel", func() bool {
+		return !strings.Contains(l.run(t, "esx01", "ps -c").stdout, "sh -c while")
+	})
 }

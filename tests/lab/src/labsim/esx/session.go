@@ -122,15 +122,6 @@ func (p *pump) pending() int {
 	return n
 }
 
-func (p *pump) idle() bool {
-	select {
-	case <-p.eof:
-		return true
-	default:
-	}
-	return !p.writing.Load() && p.pending() == 0
-}
-
 type execSession struct {
 	h        *Host
 	ch       ssh.Channel
@@ -282,15 +273,36 @@ func (s *execSession) wait() {
 	s.ch.Close()
 }
 
-// drain waits until the pipes hold nothing the pumps have not handed to the channel,
-// or until they stop moving (the client's window is full).
+// drain waits until what the pipes held when the process ended has been handed to the
+// channel (a background job may write on), or until nothing moves (the client's
+// window is full).
 func (s *execSession) drain() {
+	type mark struct {
+		p      *pump
+		target int64
+	}
+	var marks []mark
+	for _, p := range []*pump{s.out, s.err} {
+		marks = append(marks, mark{p, p.moved.Load() + int64(p.pending())})
+	}
 	last, still := int64(-1), time.Now()
 	for {
-		if s.out.idle() && s.err.idle() {
+		done := true
+		var moved int64
+		for _, m := range marks {
+			moved += m.p.moved.Load()
+			select {
+			case <-m.p.eof:
+				continue
+			default:
+			}
+			if m.p.moved.Load() < m.target {
+				done = false
+			}
+		}
+		if done {
 			return
 		}
-		moved := s.out.moved.Load() + s.err.moved.Load()
 		if moved != last {
 			last, still = moved, time.Now()
 		} else if time.Since(still) > 100*time.Millisecond {

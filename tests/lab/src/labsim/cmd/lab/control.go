@@ -34,7 +34,8 @@ POST /drs[?apply=all]                       one DRS pass; answers the moves as J
 GET  /settings, POST /settings              JSON (or query parameters) boot_dhcp_delay, reset_keeps_port,
                                             traffic_interval, flood_pps, flood_vm, flood_frame_len,
                                             drs_interval, reset_power_events, update_batch,
-                                            clock_skew (host=esx02&clock_skew=-3s, or clock_skew=esx02=-3s,esx01=0s)
+                                            clock_skew (host=esx02&clock_skew=-3s, or clock_skew=esx02=-3s,esx01=0s),
+                                            no_sha256sum=esx01,esx02, no_ssh_signal=esx03, pktcap_messages=version|legacy
 GET  /state                                 VMs now: host, power, ports
 POST /vm/{name}/{op}[?folder=vm/x][&to=esx02]  op: reset poweroff poweron reboot shutdown suspend
                                             migrate ha-reset ha-restart destroy; {name} may be a moref

@@ -14,8 +14,8 @@ packages=(
   # sanitizers and fuzzing (clang's libFuzzer, ASan/UBSan/TSan runtimes, the symbolizer
   # for their reports; PyYAML turns ../shared's recorded replies into fuzz seeds)
   clang libclang-rt-14-dev llvm python3-yaml
-  # the lab (Go, govmomi simulator, x/crypto/ssh)
-  golang-go golang-github-vmware-govmomi-dev golang-golang-x-crypto-dev
+  # the lab (Go, govmomi simulator, x/crypto/ssh; BusyBox is the simulated ESXi hosts' shell)
+  golang-go golang-github-vmware-govmomi-dev golang-golang-x-crypto-dev busybox
 )
 
 missing=()

@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"labsim/esx/esxtest"
 )
 
 // TestAgainstTheLabBinary builds and starts the real lab program (as tests/lab/run
@@ -24,6 +26,9 @@ func TestAgainstTheLabBinary(t *testing.T) {
 	build := exec.Command(goTool, "build", "-o", bin, "labsim/cmd/lab")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("building the lab: %v\n%s", err, out)
+	}
+	if _, err := esxtest.Build(dir); err != nil { // beside the lab, as tests/lab/run does
+		t.Fatal(err)
 	}
 	state := filepath.Join(dir, "state")
 	var stdout, stderr bytes.Buffer

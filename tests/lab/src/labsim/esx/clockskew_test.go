@@ -51,8 +51,8 @@ func TestClockSkewShiftsCaptureTimestampsNotTruth(t *testing.T) {
 	p3 := portOf(t, l.w, "a VM with a very long name, spaces and ünïcödé", mac3)
 	a := l.start(t, "esx01", fmt.Sprintf("pktcap-uw --switchport %d --dir 2 -o - -c 4", p1))
 	b := l.start(t, "esx03", fmt.Sprintf("pktcap-uw --switchport %d -o - -c 1", p3))
-	a.stderr.waitFor(t, "pktcap: Accept...")
-	b.stderr.waitFor(t, "pktcap: Accept...")
+	a.stderr.waitFor(t, capturing)
+	b.stderr.waitFor(t, capturing)
 
 	base := time.Unix(1700000000, 123456000)
 	emit := func(host string, port int64, i int) {

@@ -12,8 +12,11 @@ import (
 
 	"golang.org/x/crypto/ssh"
 
+	"labsim/esx/esxtest"
 	"labsim/world"
 )
+
+func TestMain(m *testing.M) { esxtest.Main(m) }
 
 const (
 	mac1  = "00:50:56:aa:00:01"
@@ -43,6 +46,7 @@ func newLab(t *testing.T, tmpSize int64) *lab {
 		Vswitch: "vSwitch0", DVSName: "DSwitch"})
 	w.AddHost(&world.HostState{Name: "esx03", Version: "6.5.0", Build: "4564106", Uplinks: []string{"vmnic0"}, Vswitch: "vSwitch0"})
 	w.AddDatastore(&world.DatastoreState{Name: "datastore1", Capacity: 1 << 30, Hosts: []string{"esx01", "esx03"}})
+	w.AddDatastore(&world.DatastoreState{Name: "vsanDatastore", Type: "vsan", Capacity: 1 << 30, Hosts: []string{"esx01"}})
 	w.AddVM(&world.VMState{Name: "testvm1", Folder: "vm", Host: "esx01",
 		Nics: []world.NicSpec{{Label: "Network adapter 1", MAC: mac1, Portgroup: "VM Network"}}})
 	w.AddVM(&world.VMState{Name: "testvm2", Folder: "vm", Host: "esx01",
@@ -57,7 +61,8 @@ func newLab(t *testing.T, tmpSize int64) *lab {
 	}
 	l := &lab{w: w, dir: dir, hosts: map[string]*Host{}}
 	for _, name := range []string{"esx01", "esx03"} {
-		h, err := Start(w, name, Config{StateDir: dir, ListenAddr: "127.0.0.1:0", User: "root", Password: "secret", TmpSize: tmpSize})
+		h, err := Start(w, name, Config{StateDir: dir, ListenAddr: "127.0.0.1:0", User: "root", Password: "secret",
+			TmpSize: tmpSize, Commands: esxtest.Commands(t)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -182,6 +187,29 @@ func (l *lab) start(t *testing.T, host, cmd string) *started {
 	return st
 }
 
+// eventually waits (bounded) until cond holds.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("never: %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// running says whether ps on host lists pid.
+func (l *lab) running(t *testing.T, host, pid string) bool {
+	t.Helper()
+	for _, ln := range strings.Split(l.run(t, host, "ps").stdout, "\n") {
+		if f := strings.Fields(ln); len(f) >= 3 && f[0] == pid {
+			return true
+		}
+	}
+	return false
+}
+
 func (s *started) wait(t *testing.T) error {
 	t.Helper()
 	select {
@@ -213,6 +241,11 @@ func feed(w *world.World, host string, port int64, mac string, stop chan struct{
 		time.Sleep(200 * time.Microsecond)
 	}
 }
+
+// capturing is in the last line pktcap-uw prints before packets flow, on every release
+// ("pktcap: Vsock connection from port N cid 2." on 7.0+, "Accept...Vsock connection
+// from port N cid 2" on 6.x).
+const capturing = "Vsock connection from port"
 
 type pcapRec struct {
 	ts      time.Time

@@ -1,13 +1,14 @@
 // Package esx simulates ESXi hosts: one SSH server per host on loopback, with ESXi's
-// host keys, algorithms and authentication (sshd.go), and a small shell offering
-// the commands vm-capture runs (esxcli, net-stats, vmware, vdf, ps, kill, cat, rm,
-// pktcap-uw, ...) with the output formats of real ESXi. See README.md beside this file.
+// host keys, algorithms and authentication (sshd.go). Each host is a PID, mount and
+// UTS namespace of real processes: SSH commands run in BusyBox ash, and the ESXi
+// commands (esxcli, net-stats, vmware, vdf, df, ps, pktcap-uw, ...) are small programs
+// (labsim/cmd/esxcmd) that ask the lab for what the world knows and print it in the
+// formats of real ESXi. See README.md beside this file.
 package esx
 
 import (
 	"bytes"
 	"fmt"
-	"hash/fnv"
 	"io"
 	"net"
 	"os"
@@ -17,6 +18,7 @@ import (
 
 	"golang.org/x/crypto/ssh"
 
+	"labsim/esx/hostproto"
 	"labsim/world"
 )
 
@@ -30,6 +32,11 @@ type Config struct {
 	AuthorizedKeysFile string   // optional: public key auth
 	TmpSize            int64    // /tmp ramdisk size; 0 = DefaultTmpSize (256 MB)
 	HostKeyTypes       []string // "ecdsa", "rsa", "ed25519"; nil = DefaultHostKeyTypes (ECDSA P-256 and RSA 2048)
+	// Commands is the multicall binary of the hosts' programs (labsim/cmd/esxcmd,
+	// built by tests/lab/run beside the lab binary).
+	Commands string
+	// NoVMXProcesses: no vmx process per running VM (large inventories).
+	NoVMXProcesses bool
 }
 
 type Host struct {
@@ -37,12 +44,15 @@ type Host struct {
 	name   string
 	hs     *world.HostState
 	cfg    Config
-	server *sshd // keys, listener, authentication (sshd.go)
-	procs  *procTable
-	fs     *fsys
+	server *sshd    // keys, listener, authentication (sshd.go)
+	wns    *worldNS // the world's supervisor and datastores
+	ns     *hostNS  // this host's init
 	done   chan struct{}
 	wg     sync.WaitGroup // connections and their sessions
-	bg     sync.WaitGroup // background jobs (cmd &)
+
+	vmxMu   sync.Mutex
+	vmx     map[int64]*vmxProc // by World ID
+	vmxKick chan struct{}
 
 	mu               sync.Mutex
 	conns            map[net.Conn]struct{}
@@ -67,19 +77,18 @@ func Start(w *world.World, hostName string, cfg Config) (*Host, error) {
 	if cfg.TmpSize <= 0 {
 		cfg.TmpSize = DefaultTmpSize
 	}
-	fs, err := newFS(w, hostName, cfg.StateDir, cfg.TmpSize)
-	if err != nil {
-		return nil, fmt.Errorf("esx %s: filesystem under %s: %v", hostName, cfg.StateDir, err)
-	}
-	f := fnv.New32a()
-	f.Write([]byte(hostName))
-	h := &Host{w: w, name: hostName, hs: hs, cfg: cfg, fs: fs,
-		procs: newProcTable(2100000 + int(f.Sum32()%50000)*8), done: make(chan struct{}),
-		conns: map[net.Conn]struct{}{}, vsockPorts: map[int]bool{}, nextSession: 1}
+	h := &Host{w: w, name: hostName, hs: hs, cfg: cfg, done: make(chan struct{}),
+		conns: map[net.Conn]struct{}{}, vsockPorts: map[int]bool{}, nextSession: 1,
+		vmx: map[int64]*vmxProc{}, vmxKick: make(chan struct{}, 1)}
+	var err error
 	if h.server, err = newSSHD(h, cfg); err != nil {
 		return nil, err
 	}
+	if err := h.startProcesses(); err != nil {
+		return nil, fmt.Errorf("esx %s: %v", hostName, err)
+	}
 	if err := h.server.start(cfg.ListenAddr); err != nil {
+		h.stopProcesses()
 		return nil, err
 	}
 	return h, nil
@@ -143,10 +152,56 @@ func (h *Host) Close() error {
 	close(h.done)
 	err := h.server.close()
 	h.DropConnections()
-	h.procs.killAll()
+	h.stopProcesses()
 	waitTimeout(&h.wg, 5*time.Second)
-	waitTimeout(&h.bg, 5*time.Second)
 	return err
+}
+
+// startProcesses starts the host: its init (root file system, /tmp, datastores), its
+// system worlds and the command socket.
+func (h *Host) startProcesses() error {
+	if h.cfg.Commands == "" {
+		return fmt.Errorf("Config.Commands is empty: give the path of the esxcmd binary")
+	}
+	wns, err := acquireWorldNS(h.w, h.cfg.StateDir, h.cfg.Commands)
+	if err != nil {
+		return err
+	}
+	h.wns = wns
+	dss, err := h.mountDatastores()
+	if err == nil {
+		var cfg hostproto.HostConfig
+		if cfg, err = h.layout(dss); err == nil {
+			h.ns, err = startHostNS(wns, cfg)
+		}
+	}
+	if err != nil {
+		wns.release()
+		return err
+	}
+	go h.serveCommands()
+	if err := h.startSystemWorlds(); err != nil {
+		h.stopProcesses()
+		return fmt.Errorf("system worlds: %v", err)
+	}
+	return nil
+}
+
+// stopProcesses kills every process of the host (its init, and with it its PID
+// namespace) and lets the world's supervisor go if this was its last host.
+func (h *Host) stopProcesses() {
+	select {
+	case <-h.done:
+	default:
+		close(h.done)
+	}
+	if h.ns != nil {
+		h.ns.close()
+	}
+	if h.wns != nil {
+		h.wns.release()
+		h.wns = nil
+	}
 }
 
 func waitTimeout(wg *sync.WaitGroup, d time.Duration) {
@@ -206,10 +261,6 @@ func (h *Host) unreachable() bool {
 	defer h.mu.Unlock()
 	return time.Now().Before(h.unreachableUntil)
 }
-
-// Fill adds bytes to "/tmp" or to the datastore named target (bytes <= 0: fill it up),
-// as a file lab-fill.bin there that rm can remove.
-func (h *Host) Fill(target string, bytes int64) error { return h.fs.fill(target, bytes) }
 
 // clockSkew is the host's clock offset for capture timestamps (Settings.ClockSkew).
 func (h *Host) clockSkew() time.Duration { return h.w.ClockSkew(h.name) }
@@ -317,122 +368,8 @@ func (h *Host) serveConn(c net.Conn) {
 		go func() {
 			defer wg.Done()
 			defer slots.release()
-			h.serveSession(ch, creqs, sc.User())
+			h.serveSession(ch, creqs, sc)
 		}()
 	}
 	wg.Wait()
-}
-
-// channelWriter fails every write once the channel is closed; inflight lets the
-// session wait, like sshd, until what a process wrote reached the client.
-type channelWriter struct {
-	mu       sync.Mutex
-	w        io.Writer
-	closed   bool
-	inflight sync.WaitGroup
-}
-
-func (c *channelWriter) Write(b []byte) (int, error) {
-	c.mu.Lock()
-	closed := c.closed
-	if !closed {
-		c.inflight.Add(1)
-	}
-	c.mu.Unlock()
-	if closed {
-		return 0, io.ErrClosedPipe
-	}
-	defer c.inflight.Done()
-	n, err := c.w.Write(b)
-	if err != nil {
-		c.mu.Lock()
-		c.closed = true
-		c.mu.Unlock()
-	}
-	return n, err
-}
-
-func (c *channelWriter) close() {
-	c.mu.Lock()
-	c.closed = true
-	c.mu.Unlock()
-}
-
-func (h *Host) serveSession(ch ssh.Channel, reqs <-chan *ssh.Request, user string) {
-	started := false
-	var top *proc
-	finished := make(chan struct{})
-	stdout := &channelWriter{w: ch}
-	stderrCh := &channelWriter{w: ch.Stderr()}
-	stderr := newAsyncWriter(stderrCh)
-	defer func() {
-		if started {
-			// The client may close early: keep reading requests until the command ends.
-			<-finished
-		}
-		stdout.close()
-		stderrCh.close()
-		stderr.close()
-		ch.Close()
-	}()
-	for {
-		var req *ssh.Request
-		var ok bool
-		select {
-		case req, ok = <-reqs:
-			if !ok {
-				// Channel closed by the client: the command goes on until it writes.
-				stdout.close()
-				stderrCh.close()
-				stderr.close()
-				return
-			}
-		case <-finished:
-			return
-		}
-		switch req.Type {
-		case "exec":
-			var payload struct{ Command string }
-			if started || ssh.Unmarshal(req.Payload, &payload) != nil {
-				req.Reply(false, nil)
-				continue
-			}
-			req.Reply(true, nil)
-			started = true
-			top = h.procs.spawn("sh", []string{"sh", "-c", payload.Command})
-			go func(cmd string) {
-				defer close(finished)
-				sh := &shell{h: h, p: top, args: []string{"sh"}, stdin: ch, stdout: stdout, stderr: stderr}
-				status := sh.run(cmd)
-				h.procs.exit(top) // the process is gone; sshd may still be delivering its output
-				// Deliver what the command wrote before its exit status, as sshd does.
-				stdout.inflight.Wait()
-				stderr.flush()
-				if top.killedBy != "" {
-					ch.SendRequest("exit-signal", false, ssh.Marshal(struct {
-						Signal     string
-						CoreDumped bool
-						Error      string
-						Lang       string
-					}{top.killedBy, false, "", ""}))
-				} else {
-					ch.SendRequest("exit-status", false, ssh.Marshal(struct{ Status uint32 }{uint32(status)}))
-				}
-				ch.CloseWrite()
-			}(payload.Command)
-		case "signal":
-			var payload struct{ Signal string }
-			if ssh.Unmarshal(req.Payload, &payload) == nil && top != nil {
-				h.procs.signal(top.pid, strings.TrimPrefix(payload.Signal, "SIG"))
-			}
-			req.Reply(true, nil)
-		case "pty-req", "env", "window-change":
-			req.Reply(true, nil)
-		case "shell", "subsystem":
-			// No interactive shell or sftp in the lab: clients run commands with exec.
-			req.Reply(false, nil)
-		default:
-			req.Reply(false, nil)
-		}
-	}
 }

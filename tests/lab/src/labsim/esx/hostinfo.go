@@ -1,13 +1,15 @@
 package esx
 
-// What a host knows about itself: its version, its uplinks and vmkernel port, its
-// system worlds (hostd, vpxa, one vmx per running VM) and its disks (vdf, df).
+// What a host knows about itself: its version, its uplinks and vmkernel port and its
+// disks (vdf, df).
 
 import (
 	"fmt"
 	"hash/fnv"
 	"strconv"
 	"strings"
+
+	"labsim/world"
 )
 
 type hostVersion struct {
@@ -114,39 +116,6 @@ func (h *Host) uplinkMAC(i int) string {
 	return macFromHash("00:0c:29", fmt.Sprintf("%s/uplink%d", h.name, i))
 }
 
-type sysWorld struct {
-	pid       int
-	name, cmd string
-}
-
-// systemWorlds are the host's own processes: shown by ps, not killable from the lab.
-func (h *Host) systemWorlds() []sysWorld {
-	out := []sysWorld{
-		{1, "init", "/bin/init"},
-		{2097870, "hostd", "hostd /etc/vmware/hostd/config.xml"},
-		{2098120, "sshd", "/usr/lib/vmware/openssh/bin/sshd -R"},
-	}
-	if h.hs.Cluster != "" || h.hs.Moref != "" {
-		out = append(out, sysWorld{2098551, "vpxa", "/usr/lib/vmware/vpxa/bin/vpxa ++min=0,swapscope=system -D /etc/vmware/vpxa"})
-	}
-	for _, v := range h.w.VMsSnapshot() {
-		if v.Host == h.name && v.PoweredOn && v.WorldID != 0 {
-			out = append(out, sysWorld{int(v.WorldID), "vmx",
-				fmt.Sprintf("/bin/vmx -s vmx.stdio.keep=TRUE -18 -P %d /vmfs/volumes/datastore1/%s/%s.vmx", v.WorldID, v.Name, v.Name)})
-		}
-	}
-	return out
-}
-
-func (h *Host) isSystemWorld(pid int) bool {
-	for _, s := range h.systemWorlds() {
-		if s.pid == pid {
-			return true
-		}
-	}
-	return false
-}
-
 // human formats a byte count like busybox's -h output (1 decimal under 10 units).
 func human(n int64) string {
 	if n == 0 {
@@ -172,6 +141,14 @@ func usePct(used, size int64) int64 {
 	return used * 100 / size
 }
 
+// fsType is the Filesystem column of vdf and df: "VMFS-6", or "vsan".
+func fsType(d world.DatastoreState) string {
+	if d.Type == "vsan" {
+		return "vsan"
+	}
+	return "VMFS-6"
+}
+
 type ramdisk struct {
 	name       string
 	size, used int64
@@ -179,7 +156,7 @@ type ramdisk struct {
 
 func (h *Host) ramdisks() []ramdisk {
 	const M = 1 << 20
-	tcap, tused := h.fs.tmpUsage()
+	tcap, tused := h.tmpUsage()
 	return []ramdisk{
 		{"root", 32 * M, 4 * M}, {"etc", 28 * M, 280 << 10}, {"opt", 32 * M, 0},
 		{"var", 48 * M, 520 << 10}, {"tmp", tcap, tused}, {"iofilters", 32 * M, 0},
@@ -207,12 +184,12 @@ func cmdVdf(c *cmdCtx) int {
 	} else {
 		fmt.Fprintf(c.stdout, "%-12s %12s %12s %12s %4s %s\n", "Filesystem", "1K-blocks", "Used", "Available", "Use%", "Mounted on")
 	}
-	for _, d := range c.h.fs.datastores() {
+	for _, d := range c.h.datastores() {
 		f := "%-12s %8s %8s %9s %3d%% %s\n"
 		if !hr {
 			f = "%-12s %12s %12s %12s %3d%% %s\n"
 		}
-		fmt.Fprintf(c.stdout, f, "VMFS-6", size(d.Capacity), size(d.Used), size(d.Capacity-d.Used), usePct(d.Used, d.Capacity), "/vmfs/volumes/"+d.Name)
+		fmt.Fprintf(c.stdout, f, fsType(d), size(d.Capacity), size(d.Used), size(d.Capacity-d.Used), usePct(d.Used, d.Capacity), "/vmfs/volumes/"+d.Name)
 	}
 	fmt.Fprintln(c.stdout, "-----")
 	fmt.Fprintf(c.stdout, "%-20s %9s %9s %9s %4s %s\n", "Ramdisk", "Size", "Used", "Available", "Use%", "Mounted on")
@@ -222,7 +199,8 @@ func cmdVdf(c *cmdCtx) int {
 	return 0
 }
 
-// df [-h]: the VMFS volumes only, as on ESXi.
+// df [-h]: the datastores, with ESXi's header "Filesystem Bytes Used Available Use%
+// Mounted on" (sizes in bytes; -h: Size and human units).
 func cmdDf(c *cmdCtx) int {
 	hr := len(c.args) > 1 && strings.Contains(c.args[1], "h")
 	size := func(n int64) string {
@@ -232,8 +210,8 @@ func cmdDf(c *cmdCtx) int {
 		return strconv.FormatInt(n, 10)
 	}
 	fmt.Fprintf(c.stdout, "%-12s %14s %14s %14s %4s %s\n", "Filesystem", map[bool]string{true: "Size", false: "Bytes"}[hr], "Used", "Available", "Use%", "Mounted on")
-	for _, d := range c.h.fs.datastores() {
-		fmt.Fprintf(c.stdout, "%-12s %14s %14s %14s %3d%% %s\n", "VMFS-6", size(d.Capacity), size(d.Used), size(d.Capacity-d.Used), usePct(d.Used, d.Capacity), "/vmfs/volumes/"+d.Name)
+	for _, d := range c.h.datastores() {
+		fmt.Fprintf(c.stdout, "%-12s %14s %14s %14s %3d%% %s\n", fsType(d), size(d.Capacity), size(d.Used), size(d.Capacity-d.Used), usePct(d.Used, d.Capacity), "/vmfs/volumes/"+d.Name)
 	}
 	return 0
 }

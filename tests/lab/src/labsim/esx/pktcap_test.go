@@ -58,7 +58,7 @@ func TestPktcapDir2RefusedOn65AcceptedOn80(t *testing.T) {
 	// On 8.0 the same command starts a capture: it prints the start lines and waits.
 	p1 := portOf(t, l.w, "testvm1", mac1)
 	s := l.start(t, "esx01", fmt.Sprintf("pktcap-uw --switchport %d --dir 2 -o - -c 1", p1))
-	s.stderr.waitFor(t, "pktcap: Accept...")
+	s.stderr.waitFor(t, capturing)
 	s.sess.Close()
 }
 
@@ -69,7 +69,7 @@ func TestPktcapStreamsCountFramesAsPcap(t *testing.T) {
 	l.w.Settings.ClockSkew["esx01"] = time.Hour
 	p := portOf(t, l.w, "testvm1", mac1)
 	s := l.start(t, "esx01", fmt.Sprintf("pktcap-uw --switchport %d --dir 2 -o - -c 20", p))
-	s.stderr.waitFor(t, "pktcap: Accept...")
+	s.stderr.waitFor(t, capturing)
 	stop := make(chan struct{})
 	go feed(l.w, "esx01", p, mac1, stop, 100)
 	// Frames on another port and on an uplink must not show up.
@@ -101,9 +101,14 @@ func TestPktcapStreamsCountFramesAsPcap(t *testing.T) {
 	if len(dirs) != 2 {
 		t.Fatalf("--dir 2 captured only one direction")
 	}
-	want := fmt.Sprintf("The switch port id is 0x%08x.\npktcap: The output file is -.\npktcap: No server port specifed, select 7799 as the port.\n"+
-		"pktcap: Local CID 2.\npktcap: Listen on port 7799.\npktcap: Accept...\npktcap: Vsock connection from port 1823 cid 2.\n"+
-		"Dump: 20, broken : 0, drop: 0, file err: 0\nDestroying session 2\nDumped 20 packet to file -, dropped 0 packets.\nDone.\n", p)
+	// ESXi 8.0's lines (the 7.0+ form: thread lines, "Join with dump thread failed." on
+	// a normal stop).
+	want := fmt.Sprintf("The switch port id is 0x%08x.\nTo capture 20 packets.\npktcap: The output file is -.\n"+
+		"pktcap: No server port specifed, select 7799 as the port.\npktcap: Local CID 2.\npktcap: Listen on port 7799.\n"+
+		"pktcap: Main thread: 955358325568.\npktcap: Dump Thread: 955358861056.\npktcap: Recv Thread: 955359389440.\n"+
+		"pktcap: Accept...\npktcap: Vsock connection from port 1823 cid 2.\n"+
+		"Receive thread exiting...\nDump thread exiting...\nJoin with dump thread failed.\nJoin with recvthread failed.\n"+
+		"Destroying session 2.\nDumped 20 packet to file -, dropped 0 packets.\nDone.\n", p)
 	if got := s.stderr.String(); got != want {
 		t.Fatalf("stderr:\n%s\nwant:\n%s", got, want)
 	}
@@ -131,7 +136,7 @@ func TestPktcapPcapngSnaplenToDatastoreFile(t *testing.T) {
 	p := portOf(t, l.w, "testvm1", mac1)
 	path := "/vmfs/volumes/datastore1/c.pcapng"
 	s := l.start(t, "esx01", fmt.Sprintf("pktcap-uw --switchport %d --dir 1 --ng -s 40 -c 5 -o %s", p, path))
-	s.stderr.waitFor(t, "pktcap: Accept...")
+	s.stderr.waitFor(t, capturing)
 	stop := make(chan struct{})
 	go feed(l.w, "esx01", p, mac1, stop, 100)
 	err := s.wait(t)
@@ -146,8 +151,8 @@ func TestPktcapPcapngSnaplenToDatastoreFile(t *testing.T) {
 	if st := l.run(t, "esx01", "stat -c %s "+path); strings.TrimSpace(st.stdout) != strconv.Itoa(len(r.stdout)) {
 		t.Fatalf("stat %q vs cat %d bytes", st.stdout, len(r.stdout))
 	}
-	if ds := l.w.DatastoreSnapshot()[0]; ds.Used != int64(len(r.stdout)) {
-		t.Fatalf("datastore used %d, file is %d bytes", ds.Used, len(r.stdout))
+	if ds := l.w.DatastoreSnapshot()[0]; ds.Used != (int64(len(r.stdout))+4095)/4096*4096 {
+		t.Fatalf("datastore used %d, file is %d bytes (whole 4 KiB blocks)", ds.Used, len(r.stdout))
 	}
 	f := filepath.Join(t.TempDir(), "c.pcapng")
 	os.WriteFile(f, []byte(r.stdout), 0o644)
@@ -167,7 +172,7 @@ func startCapture(t *testing.T, l *lab, host, args string) (*started, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.stderr.waitFor(t, "pktcap: Accept...")
+	s.stderr.waitFor(t, capturing)
 	return s, strings.TrimSpace(string(buf[:n]))
 }
 
@@ -215,9 +220,9 @@ func TestTmpFillsWithRealErrorLines(t *testing.T) {
 	}
 	lines := strings.Split(a.stderr.String(), "\n")
 	n := len(lines)
-	if n < 7 || lines[n-1] != "" || lines[n-2] != "Done." || lines[n-4] != "Destroying session 2" ||
-		lines[n-5] != "Join with dump thread failed" || lines[n-6] != "error: Error writing 16 bytes of pkt header to file" ||
-		!strings.HasPrefix(lines[n-7], "Dump: ") || !strings.HasSuffix(lines[n-7], ", file err: 1") {
+	if n < 9 || lines[n-1] != "" || lines[n-2] != "Done." || lines[n-4] != "Destroying session 2." ||
+		strings.Join(lines[n-9:n-4], "|") != "error: Error writing 16 bytes of pkt header to file|Receive thread exiting...|"+
+			"Dump thread exiting...|Join with dump thread failed.|Join with recvthread failed." {
 		t.Fatalf("A stderr:\n%s", a.stderr.String())
 	}
 	var dumped int
@@ -239,7 +244,7 @@ func TestTmpFillsWithRealErrorLines(t *testing.T) {
 	}
 	// rm frees the ramdisk.
 	l.run(t, "esx01", "rm /tmp/a.pcap")
-	if _, used := l.hosts["esx01"].fs.tmpUsage(); used != 0 {
+	if _, used := l.hosts["esx01"].tmpUsage(); used != 0 {
 		t.Fatalf("tmp used %d after rm", used)
 	}
 }
@@ -279,7 +284,7 @@ func TestPktcapTextOutputWithoutO(t *testing.T) {
 	l := newLab(t, 0)
 	p := portOf(t, l.w, "testvm1", mac1)
 	s := l.start(t, "esx01", fmt.Sprintf("pktcap-uw --switchport %d -c 1", p))
-	s.stderr.waitFor(t, "pktcap: Accept...")
+	s.stderr.waitFor(t, capturing)
 	l.w.Emit(&world.Frame{Time: time.Now(), Host: "esx01", Port: p, Dir: 0, Data: []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0x50, 0x56, 0xaa, 0, 1, 8, 6}})
 	out, _ := io.ReadAll(s.stdout)
 	s.wait(t)
@@ -300,7 +305,7 @@ func TestKillEndsCaptureWhoseReaderStalled(t *testing.T) {
 		t.Fatal(err)
 	}
 	pid := strings.TrimSpace(line)
-	s.stderr.waitFor(t, "pktcap: Accept...")
+	s.stderr.waitFor(t, capturing)
 	data := make([]byte, 1400)
 	for i := 0; i < 4000; i++ { // ~5.6 MB: far more than the SSH window
 		l.w.Emit(&world.Frame{Time: time.Now(), Host: "esx01", Port: p, Dir: 0, Data: data})
@@ -322,4 +327,110 @@ func TestKillEndsCaptureWhoseReaderStalled(t *testing.T) {
 	if err := s.wait(t); err != nil || !strings.HasSuffix(s.stderr.String(), "Done.\n") {
 		t.Fatalf("%v\n%s", err, s.stderr.String())
 	}
+}
+
+// ESXi 6.5 prints pktcap-uw's messages without the "pktcap: " prefix and runs some
+// together on one line; a full file system gives the real log's lines.
+func TestPktcapStderrOn65(t *testing.T) {
+	l := newLab(t, 64<<10)
+	p := portOf(t, l.w, "a VM with a very long name, spaces and ünïcödé", mac3)
+	s := l.start(t, "esx03", fmt.Sprintf("pktcap-uw --switchport %d -o /tmp/c.pcap -c 2", p))
+	s.stderr.waitFor(t, capturing)
+	for i := 0; i < 2; i++ {
+		l.w.Emit(&world.Frame{Time: time.Now(), Host: "esx03", Port: p, Dir: 0, Data: make([]byte, 60)})
+	}
+	if err := s.wait(t); err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("The switch port id is 0x%08x.\nThe output file is /tmp/c.pcap.\n"+
+		"No server port specifed, select 7799 as the port.\nLocal CID 2\nListen on port 7799\n"+
+		"Accept...Vsock connection from port 1823 cid 2\n"+
+		"Dump: 2, broken : 0, drop: 0, file err: 0Destroying session 2\n\n"+
+		"Dumped 2 packet to file /tmp/c.pcap, dropped 0 packets.\nDone.\n", p)
+	if got := s.stderr.String(); got != want {
+		t.Fatalf("stderr:\n%s\nwant:\n%s", got, want)
+	}
+	// A full /tmp.
+	s = l.start(t, "esx03", fmt.Sprintf("pktcap-uw --switchport %d -o /tmp/d.pcap", p))
+	s.stderr.waitFor(t, capturing)
+	stop := make(chan struct{})
+	go feed(l.w, "esx03", p, mac3, stop, 1000)
+	err := s.wait(t)
+	close(stop)
+	if err == nil || !strings.Contains(err.Error(), "status 1") {
+		t.Fatalf("want exit status 1: %v\n%s", err, s.stderr.String())
+	}
+	tail := s.stderr.String()[strings.Index(s.stderr.String(), "Dump: "):]
+	var n int
+	fmt.Sscanf(tail, "Dump: %d,", &n)
+	if want := fmt.Sprintf("Dump: %d, broken : 0, drop: 0, file err: 0error: Error writing 16 bytes of pkt header to file\n"+
+		"Join with dump thread failedDestroying session 3\n\nDumped %d packet to file /tmp/d.pcap, dropped 0 packets.\nDone.\n", n, n); tail != want || n < 10 {
+		t.Fatalf("tail:\n%s\nwant:\n%s", tail, want)
+	}
+}
+
+// pktcap_messages=legacy brings back the lab's first lines on every host.
+func TestPktcapLegacyMessagesSetting(t *testing.T) {
+	l := newLab(t, 0)
+	st := l.w.GetSettings()
+	st.PktcapMessages = "legacy"
+	l.w.SetSettings(st)
+	p := portOf(t, l.w, "testvm1", mac1)
+	s := l.start(t, "esx01", fmt.Sprintf("pktcap-uw --switchport %d --dir 2 -o - -c 3", p))
+	s.stderr.waitFor(t, capturing)
+	for i := 0; i < 3; i++ {
+		l.w.Emit(&world.Frame{Time: time.Now(), Host: "esx01", Port: p, Dir: i % 2, Data: make([]byte, 60)})
+	}
+	io.Copy(io.Discard, s.stdout)
+	if err := s.wait(t); err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("The switch port id is 0x%08x.\npktcap: The output file is -.\npktcap: No server port specifed, select 7799 as the port.\n"+
+		"pktcap: Local CID 2.\npktcap: Listen on port 7799.\npktcap: Accept...\npktcap: Vsock connection from port 1823 cid 2.\n"+
+		"Dump: 3, broken : 0, drop: 0, file err: 0\nDestroying session 2\nDumped 3 packet to file -, dropped 0 packets.\nDone.\n", p)
+	if got := s.stderr.String(); got != want {
+		t.Fatalf("stderr:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// HUP ends a capture like INT and TERM, with its closing lines; on the console the
+// count line says "to console".
+func TestPktcapHUPAndConsoleCount(t *testing.T) {
+	l := newLab(t, 0)
+	p := portOf(t, l.w, "testvm1", mac1)
+	s := l.start(t, "esx01", fmt.Sprintf(`sh -c 'echo $$ >&2; exec pktcap-uw --switchport %d'`, p))
+	s.stderr.waitFor(t, capturing)
+	pid := strings.SplitN(s.stderr.String(), "\n", 2)[0]
+	l.w.Emit(&world.Frame{Time: time.Now(), Host: "esx01", Port: p, Dir: 0, Data: make([]byte, 60)})
+	out := newSyncBuf()
+	go io.Copy(out, s.stdout)
+	eventually(t, "the frame is printed", func() bool { return out.String() != "" })
+	l.run(t, "esx01", "kill -HUP "+pid)
+	if err := s.wait(t); err != nil || !strings.HasSuffix(s.stderr.String(), "Dumped 1 packet to console, dropped 0 packets.\nDone.\n") {
+		t.Fatalf("%v\n%s", err, s.stderr.String())
+	}
+}
+
+// A reader that stops reading fills the capture's queue in the lab: the frames that do
+// not fit are counted in "dropped".
+func TestPktcapCountsDropsOfAStalledReader(t *testing.T) {
+	l := newLab(t, 0)
+	p := portOf(t, l.w, "testvm1", mac1)
+	s, pid := startCapture(t, l, "esx01", fmt.Sprintf("--switchport %d -o -", p))
+	const n = 100000
+	for i := 0; i < n; i++ {
+		l.w.Emit(&world.Frame{Time: time.Now(), Host: "esx01", Port: p, Dir: 0, Data: make([]byte, 60)})
+	}
+	l.run(t, "esx01", "kill "+pid)
+	eventually(t, "pktcap-uw ends", func() bool { return !l.running(t, "esx01", pid) })
+	// Its last lines share the channel's window with the stdout the client left unread.
+	go io.Copy(io.Discard, s.stdout)
+	s.stderr.waitFor(t, "Done.\n")
+	var dumped, dropped int
+	i := strings.Index(s.stderr.String(), "Dumped ")
+	fmt.Sscanf(s.stderr.String()[i:], "Dumped %d packet to file -, dropped %d packets.", &dumped, &dropped)
+	if dropped == 0 || dumped+dropped > n {
+		t.Fatalf("dumped %d, dropped %d of %d\n%s", dumped, dropped, n, s.stderr.String()[i:])
+	}
+	s.wait(t)
 }

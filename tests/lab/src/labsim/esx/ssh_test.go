@@ -14,6 +14,7 @@ import (
 
 	"golang.org/x/crypto/ssh"
 
+	"labsim/esx/esxtest"
 	"labsim/traffic"
 )
 
@@ -29,7 +30,8 @@ func TestOpenSSHClientKeyAuth(t *testing.T) {
 	if out, err := exec.Command("ssh-keygen", "-q", "-t", "ecdsa", "-b", "256", "-N", "", "-f", key).CombinedOutput(); err != nil {
 		t.Fatalf("ssh-keygen: %v %s", err, out)
 	}
-	h, err := Start(l.w, "esx01", Config{StateDir: l.dir, ListenAddr: "127.0.0.1:0", User: "root", AuthorizedKeysFile: key + ".pub"})
+	h, err := Start(l.w, "esx01", Config{StateDir: l.dir, ListenAddr: "127.0.0.1:0", User: "root", AuthorizedKeysFile: key + ".pub",
+		Commands: esxtest.Commands(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +63,7 @@ func TestOpenSSHClientKeyAuth(t *testing.T) {
 		t.Fatal(err)
 	}
 	sc := bufio.NewScanner(stderr)
-	for sc.Scan() && sc.Text() != "pktcap: Accept..." {
+	for sc.Scan() && !strings.Contains(sc.Text(), capturing) {
 	}
 	stop := make(chan struct{})
 	go feed(l.w, "esx01", p, mac1, stop, 80)

@@ -20,6 +20,7 @@ import (
 
 	"golang.org/x/crypto/ssh"
 
+	"labsim/esx/esxtest"
 	"labsim/world"
 )
 
@@ -267,7 +268,7 @@ func TestHostKeysECDSAAndRSAKeptAcrossRestarts(t *testing.T) {
 		}
 	}
 	// A restart with the same state dir has the same keys.
-	h2, err := Start(l.w, "esx01", Config{StateDir: l.dir, User: "root", Password: "secret"})
+	h2, err := Start(l.w, "esx01", Config{StateDir: l.dir, User: "root", Password: "secret", Commands: esxtest.Commands(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -278,7 +279,7 @@ func TestHostKeysECDSAAndRSAKeptAcrossRestarts(t *testing.T) {
 		}
 	}
 	// The old single ed25519 key stays reachable (Config.HostKeyTypes, --ssh-host-keys).
-	h3, err := Start(l.w, "esx01", Config{StateDir: t.TempDir(), User: "root", Password: "secret", HostKeyTypes: []string{"ed25519"}})
+	h3, err := Start(l.w, "esx01", Config{StateDir: t.TempDir(), User: "root", Password: "secret", HostKeyTypes: []string{"ed25519"}, Commands: esxtest.Commands(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -545,7 +546,7 @@ func newClientKeys(t *testing.T) clientKeys {
 
 func startWithKeys(t *testing.T, l *lab, host, authorized string) *Host {
 	t.Helper()
-	h, err := Start(l.w, host, Config{StateDir: l.dir, User: "root", Password: "secret", AuthorizedKeysFile: authorized})
+	h, err := Start(l.w, host, Config{StateDir: l.dir, User: "root", Password: "secret", AuthorizedKeysFile: authorized, Commands: esxtest.Commands(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -723,7 +724,7 @@ func TestSSHServiceStopCanDropSessions(t *testing.T) {
 func TestHostStartsWithSSHStopped(t *testing.T) {
 	l := newLab(t, 0)
 	setAccess(l, "esx03", stopped(access(l, "esx03")))
-	h, err := Start(l.w, "esx03", Config{StateDir: l.dir, User: "root", Password: "secret"})
+	h, err := Start(l.w, "esx03", Config{StateDir: l.dir, User: "root", Password: "secret", Commands: esxtest.Commands(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -315,8 +315,19 @@ func (v *VCenter) buildDatastores(ctx context.Context, c *vim25.Client) error {
 			v.dsRef[ds.Name] = d.Reference()
 		}
 		capacity := ds.CapacityGB << 30
-		v.w.AddDatastore(&world.DatastoreState{Name: ds.Name, Capacity: capacity, Used: ds.UsedGB << 30,
+		v.w.AddDatastore(&world.DatastoreState{Name: ds.Name, Type: ds.Type, Capacity: capacity, Used: ds.UsedGB << 30,
 			Hosts: append([]string{}, ds.Hosts...)})
+		if ds.Type == "vsan" {
+			// A vSAN datastore's top level takes no plain directories (osfs-mkdir,
+			// DatastoreNamespaceManager.CreateDirectory): capability
+			// topLevelDirectoryCreateSupported is false (vSphere API reference).
+			if d, ok := simulator.Map.Get(v.dsRef[ds.Name]).(*simulator.Datastore); ok {
+				simulator.Map.WithLock(d, func() {
+					d.Summary.Type = "vsan"
+					d.Capability.TopLevelDirectoryCreateSupported = types.NewBool(false)
+				})
+			}
+		}
 	}
 	v.syncDatastores()
 	return nil

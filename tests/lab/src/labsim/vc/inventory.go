@@ -61,6 +61,7 @@ func (h HostSpec) access() world.HostAccess {
 
 type DatastoreSpec struct {
 	Name       string   `json:"name"`
+	Type       string   `json:"type,omitempty"` // "VMFS" (default) or "vsan"
 	CapacityGB int64    `json:"capacity_gb"`
 	UsedGB     int64    `json:"used_gb"`
 	Hosts      []string `json:"hosts"`
@@ -124,6 +125,7 @@ func defaultInventorySpec() *Inventory {
 		Datastores: []DatastoreSpec{
 			{Name: "datastore1", CapacityGB: 500, UsedGB: 120, Hosts: []string{"esx01", "esx02"}},
 			{Name: "esx03-local", CapacityGB: 100, UsedGB: 10, Hosts: []string{"esx03"}},
+			{Name: "vsanDatastore", Type: "vsan", CapacityGB: 2000, UsedGB: 300, Hosts: []string{"esx01", "esx02"}},
 		},
 		VMs: []VMSpec{
 			{Name: "testvm1", Host: "esx01", Nics: []NicSpec{{Portgroup: StdPortgroup}}},
@@ -226,6 +228,13 @@ func (inv *Inventory) normalize() error {
 		d := &inv.Datastores[i]
 		if d.CapacityGB <= 0 {
 			d.CapacityGB = 500
+		}
+		switch d.Type {
+		case "":
+			d.Type = "VMFS"
+		case "VMFS", "vsan":
+		default:
+			return fmt.Errorf("datastore %q: type %q is not VMFS or vsan", d.Name, d.Type)
 		}
 		if d.UsedGB < 0 || d.UsedGB > d.CapacityGB {
 			return fmt.Errorf("datastore %q: used_gb %d outside 0..%d", d.Name, d.UsedGB, d.CapacityGB)

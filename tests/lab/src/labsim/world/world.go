@@ -27,6 +27,20 @@ type Settings struct {
 	DRSInterval     time.Duration            `json:"drs_interval"` // 0 = only on POST /drs
 	ClockSkew       map[string]time.Duration `json:"clock_skew"`   // per host, added to pcap timestamps
 	SSH             SSHSettings              `json:"ssh"`          // the hosts' SSH servers (sshsettings.go)
+	// The ESXi hosts (package esx):
+	NoSha256sum    []string `json:"no_sha256sum"`    // hosts without /bin/sha256sum
+	PktcapMessages string   `json:"pktcap_messages"` // pktcap-uw's stderr: "" or "version" (by release), "legacy"
+	NoSSHSignal    []string `json:"no_ssh_signal"`   // hosts whose sshd refuses "signal" requests (OpenSSH < 7.9)
+}
+
+// HostListed says whether host is in list (a setting naming hosts).
+func HostListed(list []string, host string) bool {
+	for _, h := range list {
+		if h == host {
+			return true
+		}
+	}
+	return false
 }
 
 func DefaultSettings() Settings {
@@ -144,6 +158,7 @@ type World struct {
 	truthStop  chan struct{}
 	truthDone  chan struct{}
 	access     accessTable // per host: SSH service and lockdown (access.go)
+	meter      DatastoreMeter
 }
 
 func NewWorld(truthPath string) (*World, error) {
@@ -208,6 +223,8 @@ func (w *World) GetSettings() Settings {
 		s.ClockSkew[k] = v
 	}
 	s.SSH = w.Settings.SSH.clone()
+	s.NoSha256sum = append([]string(nil), w.Settings.NoSha256sum...)
+	s.NoSSHSignal = append([]string(nil), w.Settings.NoSSHSignal...)
 	return s
 }
 
@@ -652,11 +669,35 @@ func (w *World) writeTruth(b []byte) {
 
 // DatastoreState is a datastore's size as both sides see it: the ESXi side's files
 // under /vmfs/volumes/<Name>/ use it, and vCenter's summary.freeSpace reports it.
+// Used is what the datastore holds besides the files the hosts wrote (the inventory's
+// used_gb and fills); DatastoreSnapshot adds those files, as the meter measures them.
 type DatastoreState struct {
 	Name     string   `json:"name"`
+	Type     string   `json:"type"` // "VMFS" (also when empty) or "vsan"
 	Capacity int64    `json:"capacity"`
 	Used     int64    `json:"used"`
 	Hosts    []string `json:"hosts"`
+}
+
+// DatastoreMeter measures the bytes the hosts' files use on a datastore.
+type DatastoreMeter func(name string) int64
+
+// SetDatastoreMeter sets the meter that DatastoreSnapshot and DatastoreUse add to Used
+// (the ESXi side's file systems); nil removes it.
+func (w *World) SetDatastoreMeter(m DatastoreMeter) {
+	w.mu.Lock()
+	w.meter = m
+	w.mu.Unlock()
+}
+
+func (w *World) metered(name string) int64 {
+	w.mu.Lock()
+	m := w.meter
+	w.mu.Unlock()
+	if m == nil {
+		return 0
+	}
+	return m(name)
 }
 
 func (w *World) AddDatastore(d *DatastoreState) {
@@ -668,13 +709,14 @@ func (w *World) AddDatastore(d *DatastoreState) {
 // DatastoreUse adds delta bytes (negative frees). It fails, changing nothing, when
 // the datastore would overflow.
 func (w *World) DatastoreUse(name string, delta int64) error {
+	files := w.metered(name)
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	d := w.Datastores[name]
 	if d == nil {
 		return fmt.Errorf("no datastore %q", name)
 	}
-	if d.Used+delta > d.Capacity {
+	if d.Used+files+delta > d.Capacity {
 		return fmt.Errorf("datastore %q full", name)
 	}
 	d.Used += delta
@@ -684,15 +726,22 @@ func (w *World) DatastoreUse(name string, delta int64) error {
 	return nil
 }
 
+// DatastoreSnapshot returns every datastore, Used including the hosts' files.
 func (w *World) DatastoreSnapshot() []DatastoreState {
 	w.mu.Lock()
-	defer w.mu.Unlock()
 	out := make([]DatastoreState, 0, len(w.Datastores))
 	for _, d := range w.Datastores {
 		c := *d
 		c.Hosts = append([]string{}, d.Hosts...)
 		out = append(out, c)
 	}
+	m := w.meter
+	w.mu.Unlock()
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	if m != nil {
+		for i := range out {
+			out[i].Used += m(out[i].Name)
+		}
+	}
 	return out
 }

@@ -42,6 +42,7 @@ GET  /settings, POST /settings              JSON (or query parameters) boot_dhcp
                                             reset_sets_boottime, event_filtering, event_type_subclasses,
                                             event_page_size, event_max_collectors, ha_reset_screenshot,
                                             host_portlist_lag (duration, 0 = at once), strict_requests
+                                            no_sha256sum=esx01,esx02, no_ssh_signal=esx03, pktcap_messages=version|legacy
 GET  /state                                 VMs now: host, power, ports
 POST /vm/{name}/{op}[?folder=vm/x][&to=esx02]  op: reset poweroff poweron reboot shutdown suspend
                                             migrate ha-reset ha-restart destroy; {name} may be a moref

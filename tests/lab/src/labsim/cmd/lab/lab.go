@@ -75,6 +75,13 @@ func startLab(o options) (*labRun, error) {
 	s := &l.w.Settings
 	s.BootDHCPDelay, s.ResetKeepsPort, s.TrafficInterval = o.BootDHCPDelay, o.ResetKeepsPort, o.TrafficEvery
 	s.FloodPPS, s.FloodVM, s.DRSInterval = o.FloodPPS, o.FloodVM, o.DRSInterval
+	if o.NoSha256sum != "" {
+		hosts, err := hostList("no_sha256sum", o.NoSha256sum, inv)
+		if err != nil {
+			return nil, err
+		}
+		s.NoSha256sum = hosts
+	}
 	if len(o.ClockSkew) > 0 {
 		st := l.w.GetSettings()
 		for h, d := range o.ClockSkew {
@@ -123,13 +130,29 @@ func startLab(o options) (*labRun, error) {
 	if err := <-keysDone; err != nil {
 		return nil, fmt.Errorf("SSH host keys: %v", err)
 	}
-	for _, name := range l.names {
-		h, err := esx.Start(l.w, name, esx.Config{StateDir: dir, ListenAddr: net.JoinHostPort(o.ListenHost, "0"),
-			User: o.SSHUser, Password: o.SSHPassword, AuthorizedKeysFile: o.AuthorizedKeys, HostKeyTypes: o.hostKeyTypes()})
+	// The hosts start together: each is a few processes in namespaces of its own.
+	started := make([]*esx.Host, len(l.names))
+	errs := make([]error, len(l.names))
+	var wg sync.WaitGroup
+	for i, name := range l.names {
+		wg.Add(1)
+		go func(i int, name string) {
+			defer wg.Done()
+			started[i], errs[i] = esx.Start(l.w, name, esx.Config{StateDir: dir, ListenAddr: net.JoinHostPort(o.ListenHost, "0"),
+				User: o.SSHUser, Password: o.SSHPassword, AuthorizedKeysFile: o.AuthorizedKeys, HostKeyTypes: o.hostKeyTypes(),
+				Commands: o.HostCommands, NoVMXProcesses: len(inv.VMs) > bigInventory})
+		}(i, name)
+	}
+	wg.Wait()
+	for i, name := range l.names {
+		if started[i] != nil {
+			l.hosts[name] = started[i]
+		}
+	}
+	for _, err := range errs {
 		if err != nil {
 			return nil, err
 		}
-		l.hosts[name] = h
 	}
 	// Normally traffic starts first so that the first boots do DHCP; a big inventory
 	// boots first (the traffic generator is slow to take thousands of boots at once).

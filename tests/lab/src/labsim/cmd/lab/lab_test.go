@@ -13,10 +13,15 @@ import (
 
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/knownhosts"
+
+	"labsim/esx/esxtest"
 )
 
+func TestMain(m *testing.M) { esxtest.Main(m) }
+
 func testOptions(t *testing.T) options {
-	o, err := parseFlags([]string{"--state-dir", t.TempDir(), "--boot-dhcp-delay", "10ms", "--traffic-interval", "1s"})
+	o, err := parseFlags([]string{"--state-dir", t.TempDir(), "--boot-dhcp-delay", "10ms", "--traffic-interval", "1s",
+		"--esx-commands", esxtest.Commands(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

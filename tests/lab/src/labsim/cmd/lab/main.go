@@ -67,6 +67,8 @@ type options struct {
 	HostKeyCache   string   // host keys shared by labs ("none": each state dir makes its own)
 	PortlistLag    time.Duration
 	StrictRequests bool
+	HostCommands   string // the hosts' multicall binary (labsim/cmd/esxcmd)
+	NoSha256sum    string // hosts without sha256sum, comma-separated
 }
 
 // bigInventory is the VM count above which the first boots happen before traffic
@@ -106,6 +108,8 @@ func parseFlags(args []string) (options, error) {
 		"comma-separated: ecdsa (P-256), rsa (2048), ed25519 (the lab's old single key)")
 	fs.StringVar(&o.HostKeyCache, "ssh-host-key-cache", defaultHostKeyCache(), "directory whose host keys new state dirs "+
 		"copy (made there once; an RSA key takes a while); none: every state dir makes its own")
+	fs.StringVar(&o.HostCommands, "esx-commands", "", "the hosts' programs (labsim/cmd/esxcmd; default: esxcmd beside this binary)")
+	fs.StringVar(&o.NoSha256sum, "no-sha256sum", "", "hosts without sha256sum (comma-separated), as setting no_sha256sum")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -114,6 +118,11 @@ func parseFlags(args []string) (options, error) {
 	}
 	if o.StateDir == "" {
 		return o, fmt.Errorf("--state-dir DIR is required")
+	}
+	if o.HostCommands == "" {
+		if exe, err := os.Executable(); err == nil {
+			o.HostCommands = filepath.Join(filepath.Dir(exe), "esxcmd")
+		}
 	}
 	if o.FloodPPS > 0 && o.FloodVM == "" {
 		o.FloodVM = "testvm1"

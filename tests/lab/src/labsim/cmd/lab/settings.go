@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"labsim/vc"
 )
 
 // GET/POST /settings: the world's settings and the vCenter's options, changed all
@@ -28,14 +30,17 @@ type settingsView struct {
 	sshView                            // ssh_* (sshsettings.go)
 
 	// vCenter events and bootTime (tests/lab/README.md "Documented behaviour").
-	ResetSetsBootTime   bool   `json:"reset_sets_boottime"`
-	EventFiltering      bool   `json:"event_filtering"`
-	EventTypeSubclasses bool   `json:"event_type_subclasses"`
-	EventPageSize       int    `json:"event_page_size"`
-	EventMaxCollectors  int    `json:"event_max_collectors"`
-	HAResetScreenshot   bool   `json:"ha_reset_screenshot"`
-	HostPortlistLag     string `json:"host_portlist_lag"`
-	StrictRequests      bool   `json:"strict_requests"`
+	ResetSetsBootTime   bool     `json:"reset_sets_boottime"`
+	EventFiltering      bool     `json:"event_filtering"`
+	EventTypeSubclasses bool     `json:"event_type_subclasses"`
+	EventPageSize       int      `json:"event_page_size"`
+	EventMaxCollectors  int      `json:"event_max_collectors"`
+	HAResetScreenshot   bool     `json:"ha_reset_screenshot"`
+	HostPortlistLag     string   `json:"host_portlist_lag"`
+	StrictRequests      bool     `json:"strict_requests"`
+	NoSha256sum         []string `json:"no_sha256sum"`
+	PktcapMessages      string   `json:"pktcap_messages"`
+	NoSSHSignal         []string `json:"no_ssh_signal"`
 }
 
 func (l *labRun) settings() settingsView {
@@ -50,7 +55,22 @@ func (l *labRun) settings() settingsView {
 		ClockSkew: skewStrings(s.ClockSkew), sshView: l.sshView(s.SSH),
 		ResetSetsBootTime: o.ResetSetsBootTime, EventFiltering: !o.EventFilterOff, EventTypeSubclasses: !o.EventTypeExact,
 		EventPageSize: o.PageSize(), EventMaxCollectors: o.MaxCollectors(), HAResetScreenshot: !o.HAResetPlain,
-		HostPortlistLag: o.HostPortlistLag.String(), StrictRequests: o.StrictRequests}
+		HostPortlistLag: o.HostPortlistLag.String(), StrictRequests: o.StrictRequests,
+		NoSha256sum: nonNil(s.NoSha256sum), PktcapMessages: pktcapMessages(s.PktcapMessages), NoSSHSignal: nonNil(s.NoSSHSignal)}
+}
+
+func nonNil(l []string) []string {
+	if l == nil {
+		return []string{}
+	}
+	return l
+}
+
+func pktcapMessages(v string) string {
+	if v == "" {
+		return "version"
+	}
+	return v
 }
 
 func (l *labRun) handleSettings(w http.ResponseWriter, r *http.Request) {
@@ -203,6 +223,15 @@ func (l *labRun) applySettings(vals map[string]string) error {
 			skewVal, hasSkew = v, true
 		case "host":
 			skewHost = v
+		case "no_sha256sum":
+			s.NoSha256sum, err = l.hostSetting(k, v)
+		case "no_ssh_signal":
+			s.NoSSHSignal, err = l.hostSetting(k, v)
+		case "pktcap_messages":
+			if v != "version" && v != "legacy" {
+				err = fmt.Errorf("setting pktcap_messages=%q: want version (by ESXi release) or legacy", v)
+			}
+			s.PktcapMessages = v
 		default:
 			if ok, sshErr := l.applySSHSetting(k, v, &s.SSH); ok {
 				err = sshErr
@@ -226,7 +255,45 @@ func (l *labRun) applySettings(vals map[string]string) error {
 	l.w.SetSettings(s)
 	settingsMu.Unlock()
 	l.vc.SetOptions(opts)
+	for _, name := range l.names {
+		if err := l.hosts[name].SettingsChanged(); err != nil {
+			return fmt.Errorf("host %s: %v", name, err)
+		}
+	}
 	return nil
+}
+
+// hostSetting reads a list of host names ("esx01,esx02"; "" or "none" for none).
+func (l *labRun) hostSetting(k, v string) ([]string, error) {
+	if v == "" || v == "none" {
+		return []string{}, nil
+	}
+	var out []string
+	for _, h := range strings.Split(v, ",") {
+		h = strings.TrimSpace(h)
+		if l.hosts[h] == nil {
+			return nil, fmt.Errorf("setting %s=%q: no host %q (want some of %s)", k, v, h, strings.Join(l.names, ", "))
+		}
+		out = append(out, h)
+	}
+	return out, nil
+}
+
+// hostList reads a --flag's host list against the inventory.
+func hostList(k, v string, inv *vc.Inventory) ([]string, error) {
+	var out []string
+	for _, h := range strings.Split(v, ",") {
+		h = strings.TrimSpace(h)
+		known := false
+		for _, hs := range inv.Hosts {
+			known = known || hs.Name == h
+		}
+		if !known {
+			return nil, fmt.Errorf("--%s %s: no host %q in the inventory", strings.ReplaceAll(k, "_", "-"), v, h)
+		}
+		out = append(out, h)
+	}
+	return out, nil
 }
 
 // skewSetting checks clock_skew (with host=NAME: a duration; without: NAME=D,...) and

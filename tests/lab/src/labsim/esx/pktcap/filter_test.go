@@ -1,4 +1,4 @@
-package esx
+package pktcap
 
 import (
 	"encoding/binary"
@@ -26,7 +26,7 @@ func frame(src, dst string, vlan int, sip, dip string, proto byte, sport, dport 
 }
 
 func TestFlowFilters(t *testing.T) {
-	v := parseVersion("8.0.3", "")
+	v := ParseVersion("8.0.3")
 	udpF := frame("00:50:56:aa:00:01", "00:50:56:aa:00:02", -1, "10.0.0.1", "10.0.0.2", 17, 68, 67)
 	tcpF := frame("00:50:56:aa:00:02", "00:50:56:aa:00:01", 12, "10.0.0.2", "10.0.0.1", 6, 443, 5555)
 	cases := []struct {
@@ -77,7 +77,7 @@ func TestFlowFilters(t *testing.T) {
 }
 
 func TestPktcapArgForms(t *testing.T) {
-	v := parseVersion("8.0.3", "")
+	v := ParseVersion("8.0.3")
 	o, err := parsePktcapArgs([]string{"--switchport=0x2000008", "--dir", "inputAndOutput", "-o-", "-c20", "--snap", "10", "-P"}, v)
 	if err != nil {
 		t.Fatal(err)

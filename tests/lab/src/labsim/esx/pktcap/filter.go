@@ -1,4 +1,4 @@
-package esx
+package pktcap
 
 // pktcap-uw's flow filters (--mac --srcmac --dstmac --ip --srcip --dstip --vlan --proto
 // --srcport --dstport --tcpport --ethtype) on raw Ethernet frames, and a small subset of

@@ -1,4 +1,4 @@
-package esx
+package pktcap
 
 // pktcap-uw's command line, parsed like getopt_long does (long options with "--opt V"
 // or "--opt=V", unique prefixes, short options -o -c -s -P -A -h), validated against
@@ -53,8 +53,8 @@ var pktcapLongOpts = map[string]bool{ // name -> takes an argument
 
 var pktcapShortOpts = map[byte]string{'o': "outfile", 'c': "count", 's': "snaplen", 'P': "ng", 'A': "availpoints", 'h': "help"}
 
-func capturePoints(v hostVersion) []string {
-	if v.atLeast(7, 0) {
+func capturePoints(v Version) []string {
+	if v.AtLeast(7, 0) {
 		return []string{"VnicRx", "VnicTx", "PortInput", "PortOutput", "UplinkRcv", "UplinkSnd",
 			"UplinkRcvKernel", "UplinkSndKernel", "EtherswitchDispath", "EtherswitchOutput", "Drop",
 			"IOChain", "TcpipDispatch", "TcpipRx", "TcpipTx", "VdrRxLeaf", "VdrTxLeaf", "PktFree", "DVFilter"}
@@ -71,13 +71,13 @@ func parseInt(s string) (int64, error) {
 	return strconv.ParseInt(s, 10, 64)
 }
 
-func parsePktcapArgs(args []string, v hostVersion) (*pktcapOpts, error) {
+func parsePktcapArgs(args []string, v Version) (*pktcapOpts, error) {
 	o := &pktcapOpts{dirs: map[int]bool{0: true}, snaplen: 0}
 	o.flt.vlan, o.flt.proto, o.flt.ethtype = -1, -1, -1
 	o.flt.srcport, o.flt.dstport, o.flt.tcpport = -1, -1, -1
 	longOpts := map[string]bool{}
 	for k, val := range pktcapLongOpts {
-		if k == "rcf" && !v.atLeast(7, 0) {
+		if k == "rcf" && !v.AtLeast(7, 0) {
 			continue
 		}
 		longOpts[k] = val
@@ -154,7 +154,7 @@ func parsePktcapArgs(args []string, v hostVersion) (*pktcapOpts, error) {
 	return o, nil
 }
 
-func (o *pktcapOpts) set(name, val string, v hostVersion) error {
+func (o *pktcapOpts) set(name, val string, v Version) error {
 	bad := func(what string) error { return &valueError{fmt.Sprintf("error: Invalid %s: %s", what, val)} }
 	switch name {
 	case "switchport":
@@ -179,23 +179,23 @@ func (o *pktcapOpts) set(name, val string, v hostVersion) error {
 		case "2":
 			d = 2
 		case "input":
-			if v.atLeast(6, 7) {
+			if v.AtLeast(6, 7) {
 				d = 0
 			}
 		case "output":
-			if v.atLeast(6, 7) {
+			if v.AtLeast(6, 7) {
 				d = 1
 			}
 		case "inputandoutput":
-			if v.atLeast(6, 7) {
+			if v.AtLeast(6, 7) {
 				d = 2
 			}
 		}
-		if d == 2 && !v.atLeast(6, 7) {
+		if d == 2 && !v.AtLeast(6, 7) {
 			return &valueError{fmt.Sprintf("error: Invalid direction %s. Valid values are 0 (input) and 1 (output).", val)}
 		}
 		if d < 0 {
-			if v.atLeast(6, 7) {
+			if v.AtLeast(6, 7) {
 				return &valueError{fmt.Sprintf("error: Invalid direction %s. Valid values are 0 (input), 1 (output) and 2 (input and output).", val)}
 			}
 			return &valueError{fmt.Sprintf("error: Invalid direction %s. Valid values are 0 (input) and 1 (output).", val)}

@@ -133,6 +133,12 @@ Result<std::unique_ptr<PktcapProcess>> PktcapProcess::start(HostConnection& conn
     std::lock_guard<std::mutex> g(self->mu_);
     self->status_.feed(l);
     if (self->lines_.size() < 1000) self->lines_.emplace_back(l);
+    // 7.0+: "pktcap: Vsock connection from port N cid 2."; 6.x runs it on after
+    // "Accept...": frames flow from here on.
+    if (!self->connected_ && l.find("Vsock connection from port") != std::string_view::npos) {
+      self->connected_ = true;
+      self->cv_.notify_all();
+    }
   };
   cb.on_exit = [self](const ProcessExit& e) {
     std::lock_guard<std::mutex> g(self->mu_);
@@ -158,6 +164,17 @@ Result<std::unique_ptr<PktcapProcess>> PktcapProcess::start(HostConnection& conn
                                     std::to_string(pid_timeout.count()) +
                                     " ms; its channel was closed (check `ps -c` on the host for a "
                                     "leftover pktcap-uw)");
+}
+
+bool PktcapProcess::connected() const {
+  std::lock_guard<std::mutex> g(mu_);
+  return connected_;
+}
+
+bool PktcapProcess::wait_connected(std::chrono::milliseconds limit) {
+  std::unique_lock<std::mutex> lk(mu_);
+  cv_.wait_for(lk, limit, [&] { return connected_ || exit_.has_value(); });
+  return connected_;
 }
 
 std::optional<int64_t> PktcapProcess::pid() const {

@@ -65,6 +65,12 @@ class PktcapProcess {
   static Result<std::unique_ptr<PktcapProcess>> start(
       HostConnection& conn, std::vector<std::string> argv, std::function<void(std::string_view)> on_pcap,
       std::chrono::milliseconds pid_timeout = std::chrono::seconds(10));
+  /// Whether pktcap-uw said it is connected to its capture session: the "Vsock
+  /// connection from port N cid 2" line, its last start-up line before frames flow
+  /// (the PID arrives earlier, before pktcap-uw itself runs).
+  bool connected() const;
+  /// Waits up to `limit` for connected() or the process's end; returns connected().
+  bool wait_connected(std::chrono::milliseconds limit);
   ~PktcapProcess();
 
   std::optional<int64_t> pid() const;
@@ -100,6 +106,7 @@ class PktcapProcess {
   std::vector<std::string> lines_;
   uint64_t bytes_ = 0;
   std::optional<int64_t> pid_;
+  bool connected_ = false;
   std::optional<ProcessExit> exit_;
   bool stopped_ = false;
 };

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+
 #include "host/fake_host_connection.h"
 
 namespace vmc::host {
@@ -247,6 +250,42 @@ TEST(PktcapProcess, StartFailure) {
   ASSERT_FALSE(c.ok());
   EXPECT_EQ(c.error().code, "ssh.disconnected");
   EXPECT_NE(c.error().message.find("starting pktcap-uw on esx01"), std::string::npos);
+}
+
+
+// The PID arrives from the shell before pktcap-uw itself runs; wait_connected() waits
+// for its "Vsock connection" line (7.0+ on its own line, 6.x run on after "Accept..."),
+// the point from which frames flow.
+TEST(PktcapProcess, WaitConnectedWaitsForTheVsockConnectionLine) {
+  for (const char* line : {"pktcap: Vsock connection from port 1096 cid 2.",
+                           "Accept...Vsock connection from port 1823 cid 2"}) {
+    FakeHostConnection conn;
+    std::atomic<FakeProcess*> started{nullptr};
+    conn.on_start = [&](FakeProcess& p) { started = &p; };
+    auto c = PktcapProcess::start(conn, kArgv, nullptr);
+    ASSERT_TRUE(c.ok());
+    EXPECT_FALSE((*c)->connected());
+    (*started).emit_stderr_line("pktcap: Listen on port 7799.");
+    EXPECT_FALSE((*c)->wait_connected(std::chrono::milliseconds(20))) << "connected before the line";
+    std::thread later([&] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      (*started).emit_stderr_line(line);
+    });
+    const auto t0 = std::chrono::steady_clock::now();
+    EXPECT_TRUE((*c)->wait_connected(std::chrono::seconds(10))) << line;
+    const auto waited = std::chrono::steady_clock::now() - t0;
+    later.join();
+    EXPECT_LT(waited, std::chrono::seconds(10)) << "woke at the line, not at the limit";
+    EXPECT_TRUE((*c)->connected());
+  }
+}
+
+TEST(PktcapProcess, WaitConnectedEndsWithTheProcess) {
+  FakeHostConnection conn;
+  auto c = PktcapProcess::start(conn, kArgv, nullptr);
+  ASSERT_TRUE(c.ok());
+  conn.processes.at(0)->exit(ProcessExit{});
+  EXPECT_FALSE((*c)->wait_connected(std::chrono::seconds(10)));
 }
 
 }  // namespace

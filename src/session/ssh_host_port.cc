@@ -174,6 +174,10 @@ Result<CaptureHandle> SshHostPort::start_capture(const orchestrator::CaptureRequ
   if (!pid) {
     return Error("pktcap.no-pid", info_.name + ": pktcap-uw started but its PID never arrived");
   }
+  // The PID comes from the shell before pktcap-uw runs: the capture records from its
+  // "Vsock connection" line on, so the pin (and its coverage) starts there. A build
+  // that never prints the line costs this wait once per start; it goes on regardless.
+  cap->proc->wait_connected(std::chrono::seconds(2));
   std::lock_guard lk(mu_);
   std::string token = info_.name + "#" + std::to_string(next_token_++);
   captures_[token] = cap;

@@ -166,8 +166,10 @@ class FakeHost : public HostPort {
     auto it = health.find(h.pid);
     return it == health.end() ? CaptureStatus{} : it->second;
   }
+  std::set<int64_t> kill_fails;  // PIDs whose kill_leftover fails
   Status kill_leftover(int64_t pid) override {
     log_.push_back(name_ + " kill pid " + std::to_string(pid));
+    if (kill_fails.count(pid)) return Error("pktcap.kill", "kill " + std::to_string(pid) + " failed");
     return {};
   }
   std::map<std::string, Error> fetch_errors;  // remote path -> the error its fetch gives

@@ -44,9 +44,10 @@ std::vector<Direction> directions_for(Direction wanted, const std::string& versi
 bool target_matches(const model::VmTarget& target, const model::VmInfo& vm) {
   if (target.vm.empty()) return false;
   if (target.vm == vm.name || target.vm == vm.path || target.vm == vm.ref.value) return true;
-  const std::string mac = normalize_mac(target.vm);
+  const auto mac = model::Mac::parse(target.vm);
+  if (!mac) return false;
   for (const auto& nic : vm.nics)
-    if (normalize_mac(nic.mac) == mac) return true;
+    if (model::Mac::parse(nic.mac) == mac) return true;
   return false;
 }
 
@@ -56,7 +57,8 @@ std::vector<model::NicInfo> selected_nics(const model::VmTarget& target,
   std::vector<model::NicInfo> out;
   for (const auto& nic : vm.nics) {
     for (const auto& want : target.nics) {
-      if (want == nic.label || normalize_mac(want) == normalize_mac(nic.mac)) {
+      const auto mac = model::Mac::parse(want);
+      if (want == nic.label || (mac && mac == model::Mac::parse(nic.mac))) {
         out.push_back(nic);
         break;
       }
@@ -90,7 +92,9 @@ class Desired {
   std::vector<std::pair<Pin, std::string>> pins_;
 };
 
-bool same_nic(const Pin& p, const MoRef& vm, const std::string& mac) {
+model::Mac mac_of(const model::NicInfo& nic) { return model::Mac::parse(nic.mac).value_or(model::Mac()); }
+
+bool same_nic(const Pin& p, const MoRef& vm, const model::Mac& mac) {
   return p.kind != PinKind::Uplink && p.vm == vm && p.mac == mac;
 }
 
@@ -108,7 +112,7 @@ Pin nic_pin(PinKind kind, const model::HostInfo& host, const model::VmInfo& vm,
   p.dir = dir;
   p.vm = vm.ref;
   p.vm_name = vm.name;
-  p.mac = normalize_mac(nic.mac);
+  p.mac = mac_of(nic);
   p.nic_label = nic.label;
   return p;
 }
@@ -119,7 +123,7 @@ std::string start_reason(const Running& running, const Pin& p) {
   for (const auto& r : running.pins)
     if (r.kind == PinKind::VmPort && same_nic(r, p.vm, p.mac) && r.key() != p.key())
       old.push_back(r.name());
-  const std::string who = (p.vm_name.empty() ? p.vm.value : p.vm_name) + " " + p.mac;
+  const std::string who = (p.vm_name.empty() ? p.vm.value : p.vm_name) + " " + p.mac.str();
   if (old.empty()) return "capture " + who;
   std::string s = "re-pin " + who + " from";
   for (const auto& o : old) s += " " + o;
@@ -129,10 +133,10 @@ std::string start_reason(const Running& running, const Pin& p) {
 void want_vm_nic(const model::SessionSpec& spec, const Observation& obs, const Running& running,
                  const model::VmInfo& vm, const model::HostInfo& host,
                  const model::NicInfo& nic, Desired& desired) {
-  const std::string mac = normalize_mac(nic.mac);
+  const model::Mac mac = mac_of(nic);
   const NicPort port = obs.port(host.ref, mac);
   const auto dirs = directions_for(spec.direction, host.version);
-  const std::string who = vm.name + " " + mac;
+  const std::string who = vm.name + " " + mac.str();
 
   auto want_bridges = [&](const std::string& why) {
     if (!spec.bridge.enabled) return;
@@ -247,15 +251,15 @@ std::string stop_reason(const Observation& obs, const Desired& desired, const Pi
     return who + " moved to " + (h != nullptr ? h->name : vm->host.value);
   }
   auto nic = std::find_if(vm->nics.begin(), vm->nics.end(), [&](const model::NicInfo& n) {
-    return normalize_mac(n.mac) == r.mac;
+    return mac_of(n) == r.mac;
   });
-  if (nic == vm->nics.end()) return "NIC " + r.mac + " of " + who + " removed";
-  if (!nic->connected) return "NIC " + r.mac + " of " + who + " disconnected";
+  if (nic == vm->nics.end()) return "NIC " + r.mac.str() + " of " + who + " removed";
+  if (!nic->connected) return "NIC " + r.mac.str() + " of " + who + " disconnected";
   for (const auto& [p, why] : desired.pins())
     if (p.kind == PinKind::VmPort && same_nic(p, r.vm, r.mac) && p.host == r.host) {
-      if (r.kind == PinKind::Bridge) return "port capture of " + who + " " + r.mac + " runs";
+      if (r.kind == PinKind::Bridge) return "port capture of " + who + " " + r.mac.str() + " runs";
       if (p.port_id != r.port_id)
-        return "port of " + who + " " + r.mac + " changed from " + std::to_string(r.port_id) +
+        return "port of " + who + " " + r.mac.str() + " changed from " + std::to_string(r.port_id) +
                " to " + std::to_string(p.port_id);
       return "direction layout changed";
     }

@@ -254,7 +254,7 @@ CaptureStatus OnHostPort::status(const CaptureHandle& handle) {
   std::optional<std::pair<int64_t, std::string>> port;
   const auto now = std::chrono::steady_clock::now();
   if (cap->pin.kind == PinKind::VmPort && now - cap->last_port_check >= kPortCheckInterval) {
-    port = std::make_pair(cap->pin.port_id, cap->pin.mac);
+    port = std::make_pair(cap->pin.port_id, cap->pin.mac.str());
     cap->last_port_check = now;
   }
   auto h = cap->proc->health(port ? &resolver_ : nullptr, port);

@@ -159,7 +159,7 @@ class OnHostPortTest : public ::testing::Test {
     pin_.dir = model::Direction::Both;
     pin_.vm.value = "vm-1";
     pin_.vm_name = "testvm1";
-    pin_.mac = kVmMac;
+    pin_.mac = model::Mac::parse(kVmMac).value();
   }
   void TearDown() override { std::filesystem::remove_all(staging_); }
 

@@ -59,7 +59,7 @@ capture::PinInfo OutputSink::info_for(const Pin& pin, model::Direction d) {
   i.direction = d;
   i.vm = pin.vm_name;
   i.nic_label = pin.nic_label;
-  i.mac = pin.mac;
+  i.mac = pin.mac.str();
   return i;
 }
 

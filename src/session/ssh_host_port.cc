@@ -42,31 +42,14 @@ host::PktcapRequest pktcap_request(const orchestrator::CaptureRequest& request, 
   return req;
 }
 
-namespace {
-
-// "00:50:56:aa:bb:cc" -> 6 bytes.
-std::optional<std::array<uint8_t, 6>> mac_bytes(const std::string& mac) {
-  auto norm = host::normalize_mac(mac);
-  if (!norm || norm->size() != 17) return std::nullopt;
-  std::array<uint8_t, 6> out{};
-  for (size_t i = 0; i < 6; ++i) {
-    out[i] = static_cast<uint8_t>(std::stoi(norm->substr(i * 3, 2), nullptr, 16));
-  }
-  return out;
-}
-
-}  // namespace
-
 model::Direction frame_direction(const Pin& pin, std::span<const uint8_t> frame) {
   return FrameDirection(pin)(frame);
 }
 
 FrameDirection::FrameDirection(const Pin& pin) : fixed_(pin.dir) {
   if (pin.dir != model::Direction::Both || pin.kind == PinKind::Uplink || pin.mac.empty()) return;
-  if (auto mac = mac_bytes(pin.mac)) {
-    by_mac_ = true;
-    mac_ = *mac;
-  }
+  by_mac_ = true;
+  mac_ = pin.mac.octets();
 }
 
 model::Direction FrameDirection::operator()(std::span<const uint8_t> frame) const {
@@ -219,7 +202,7 @@ CaptureStatus SshHostPort::status(const CaptureHandle& handle) {
   std::optional<std::pair<int64_t, std::string>> port;
   auto now = std::chrono::steady_clock::now();
   if (cap->pin.kind == PinKind::VmPort && now - cap->last_port_check >= kPortCheckInterval) {
-    port = std::make_pair(cap->pin.port_id, cap->pin.mac);
+    port = std::make_pair(cap->pin.port_id, cap->pin.mac.str());
     cap->last_port_check = now;
   }
   auto h = cap->proc->health(port ? &resolver_ : nullptr, port);

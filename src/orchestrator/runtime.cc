@@ -4,6 +4,8 @@
 #include <exception>
 #include <set>
 
+#include <spdlog/spdlog.h>
+
 namespace vmc::orchestrator {
 
 using Kind = JournalRecord::Kind;
@@ -144,32 +146,28 @@ void Runtime::execute(const std::vector<Action>& actions, bool final_pass) {
   for (const auto& vm : touched) observer_.events().said(vm);
 }
 
+Progress Runtime::progress() {
+  const auto now = record_.now();
+  const auto totals = record_.sink().totals();
+  Progress p;
+  p.elapsed = now - record_.summary().started;
+  p.frames = totals.frames;
+  p.bytes = totals.bytes;
+  p.boots = observer_.boots();
+  if (auto last = observer_.last_boot_at()) p.since_last_boot = now > *last ? now - *last : model::TimePoint::duration(0);
+  return p;
+}
+
 std::optional<EndReason> Runtime::stop_condition() {
   if (stop_requested_ || (opt_.stop_flag != nullptr && opt_.stop_flag->load()))
     return EndReason::Requested;
-  const auto now = record_.now();
-  const auto& stop = spec_.stop;
-  if (stop.duration && now - record_.summary().started >= *stop.duration) return EndReason::Duration;
-  if (stop.packets || stop.bytes) {
-    SinkTotals t = record_.sink().totals();
-    if (stop.packets && t.frames >= *stop.packets) return EndReason::Packets;
-    if (stop.bytes && t.bytes >= *stop.bytes) return EndReason::Bytes;
-  }
-  const auto last_boot = observer_.last_boot_at();
-  if (stop.boots && observer_.boots() >= *stop.boots && last_boot && now - *last_boot >= opt_.boots_grace)
-    return EndReason::Boots;
-  return std::nullopt;
+  auto reached = stop_reached(spec_.stop, progress(), opt_.boots_grace);
+  if (reached) spdlog::info("the session ends: {}", describe(*reached, spec_.stop));
+  return reached;
 }
 
 milliseconds Runtime::wait_time() {
-  const auto now = record_.now();
-  milliseconds wait = opt_.tick;
-  if (spec_.stop.duration)
-    wait = std::min(wait, ms_between(now, record_.summary().started + *spec_.stop.duration));
-  const auto last_boot = observer_.last_boot_at();
-  if (spec_.stop.boots && observer_.boots() >= *spec_.stop.boots && last_boot)
-    wait = std::min(wait, ms_between(now, *last_boot + opt_.boots_grace));
-  return wait;
+  return time_to_stop(spec_.stop, progress(), opt_.boots_grace, opt_.tick);
 }
 
 void Runtime::teardown(const std::string& reason) {

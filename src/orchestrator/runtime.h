@@ -23,6 +23,7 @@
 #include "orchestrator/reconcile.h"
 #include "orchestrator/runtime_options.h"
 #include "orchestrator/session_record.h"
+#include "orchestrator/stop_conditions.h"
 #include "orchestrator/summary.h"
 
 namespace vmc::orchestrator {
@@ -43,6 +44,7 @@ class Runtime {
   Status loop();
   Running running() const;
   void execute(const std::vector<Action>& actions, bool final_pass);
+  Progress progress();
   std::optional<EndReason> stop_condition();
   std::chrono::milliseconds wait_time();
   void teardown(const std::string& reason);

@@ -181,11 +181,6 @@ void OutputSink::fail(std::string why) {
   if (!failed_) failed_ = std::move(why);
 }
 
-std::optional<std::string> OutputSink::stop_reason() {
-  std::lock_guard lk(mu_);
-  return out_->stop_reason();
-}
-
 std::vector<std::string> OutputSink::take_errors() {
   std::lock_guard lk(mu_);
   return std::exchange(errors_, {});

@@ -77,9 +77,12 @@ std::string prompt_password(const std::string& what) {
   return pw;
 }
 
-Result<std::unique_ptr<vsphere::VCenter>> connect_vcenter(const GlobalOptions& g) {
+/// `url`, when given, gets the vCenter's URL (for the manifest).
+Result<std::unique_ptr<vsphere::VCenter>> connect_vcenter(const GlobalOptions& g,
+                                                          std::string* url = nullptr) {
   auto opts = vsphere::resolve_connect_options(g.vcenter, env_lookup);
   if (!opts.ok()) return opts.error();
+  if (url != nullptr) *url = opts->url;
   if (opts->password.empty() && !g.credential_file.empty()) {
     auto pw = read_credential_file(g.credential_file);
     if (!pw.ok()) return pw.error();
@@ -133,10 +136,6 @@ std::string human_bytes(uint64_t b) {
 void fill_default_output(model::SessionSpec& spec) {
   if (spec.output.path.empty()) spec.output.path = default_output(spec);
 }
-
-/// Frames an on-host session holds for ordering (see run_session): each held frame costs
-/// its bytes plus about 100 bytes, so 1,000,000 frames of 1,500 bytes are ~1.6 GB.
-constexpr size_t kOnHostHeldFrames = 1'000'000;
 
 /// After an on-host session: names every capture file left on a host (not fetched), and
 /// removes the local staging copies once the output is complete (its manifest written).
@@ -280,7 +279,8 @@ int run_session(const model::SessionSpec& spec_in, const GlobalOptions& g) {
   install_signals();
 
   // Connect and find the targets before anything is started or changed.
-  auto vc = connect_vcenter(g);
+  std::string vcenter_url;
+  auto vc = connect_vcenter(g, &vcenter_url);
   if (!vc.ok()) {
     spdlog::error("{}", vc.error().message);
     return kExitConnect;
@@ -332,24 +332,7 @@ int run_session(const model::SessionSpec& spec_in, const GlobalOptions& g) {
     return kExitFailed;
   }
 
-  capture::SessionOutputOptions so;
-  so.output.path = spec.output.path;
-  so.output.rotation = spec.output.rotation;
-  so.output.section.user_appl = std::string("vm-capture ") + VMC_VERSION;
-  so.output.section.comments = {"vCenter " + (*vc)->service().full_name,
-                                "session " + session_id, "plan " + spec.name};
-  so.stop = spec.stop;
-  so.header.tool = std::string("vm-capture ") + VMC_VERSION;
-  so.header.session = session_id;
-  so.header.plan = spec.name;
-  if (spec.output.on_host) {
-    // On-host captures arrive whole when each stops: the merge holds frames until every
-    // stream has passed them or ended (no release by wall-clock age), so the output stays
-    // in time order within the memory bound of kOnHostHeldFrames; frames beyond it are
-    // written earlier and a later, older one counts as late in the manifest.
-    so.merge.max_delay_ns = std::numeric_limits<int64_t>::max();
-    so.merge.max_frames = kOnHostHeldFrames;
-  }
+  auto so = capture::session_output_options(spec, vcenter_url, session_id);
   // Frames fetched from a host long after they were captured say nothing about its clock.
   auto sink = OutputSink::open(so, /*correct_host_clocks=*/!spec.output.on_host);
   if (!sink.ok()) {

@@ -11,6 +11,7 @@
 #include "host/on_host_output.h"
 #include "host/pktcap_args.h"
 #include "host/text.h"
+#include "model/mac.h"
 #include "session/fetch_home.h"
 
 namespace vmc::session {
@@ -123,7 +124,8 @@ SshHostPort::~SshHostPort() = default;
 Result<std::optional<int64_t>> SshHostPort::resolve_port(const std::string& mac) {
   auto r = resolver_.resolve({mac}, {});
   if (!r.ok()) return r.error().context(info_.name);
-  auto norm = host::normalize_mac(mac).value_or(mac);
+  const auto parsed = model::Mac::parse(mac);
+  const std::string norm = parsed ? parsed->str() : mac;
   auto it = r->ports.find(norm);
   if (it != r->ports.end()) return std::optional<int64_t>(it->second.port_id);
   if (!r->warnings.empty() && r->ports.empty()) {

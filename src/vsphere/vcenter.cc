@@ -131,7 +131,7 @@ Result<model::VmInfo> VCenter::find_vm(const std::string& spec) {
     return vm_info(**r);
   }
   // NIC MAC or name: one pass over every VM.
-  const std::string mac = normalize_mac(spec);
+  const std::string mac = mac_text(spec);
   const std::vector<std::string> paths =
       mac.empty() ? std::vector<std::string>{"name"} : std::vector<std::string>{"config.hardware.device"};
   std::vector<model::MoRef> matches;

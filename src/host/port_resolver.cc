@@ -162,7 +162,7 @@ Result<std::vector<HostPort>> PortResolver::list_ports() {
   std::vector<std::string> warnings;
   auto ex = esxcli_ports("", {}, warnings);
   if (ex) return ex;
-  return Error(ex.error().code, ns.error().message + "; and " + ex.error().message);
+  return ex.error().reworded(ns.error().message + "; and " + ex.error().message);
 }
 
 Result<bool> PortResolver::port_present(int64_t port_id, const std::string& mac) {

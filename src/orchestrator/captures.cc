@@ -55,7 +55,7 @@ void Captures::start(const Action& a) {
   std::string reason = a.reason + observer_.events().after(pin.vm);
   summary.pins.push_back(PinSpan{pin, handle.value().pid, now, std::nullopt, reason, ""});
   running_.push_back(Running{pin, hp, handle.value(), *host, summary.pins.size() - 1});
-  if (pin.kind == PinKind::VmPort) note_port_pin(pin, now, reason);
+  if (pin.kind == PinKind::VmPort) note_port_pin(a, now, reason);
   summary.pins.back().start_reason = reason;
   record_.sink().pin_opened(pin, now, reason);
 }
@@ -74,7 +74,8 @@ void Captures::kill_orphans(const model::HostInfo& host, HostPort& hp) {
   });
 }
 
-void Captures::note_port_pin(const Pin& pin, model::TimePoint now, std::string& reason) {
+void Captures::note_port_pin(const Action& a, model::TimePoint now, std::string& reason) {
+  const Pin& pin = a.pin;
   std::vector<Pin> others;
   for (size_t i = 0; i + 1 < running_.size(); ++i) others.push_back(running_[i].pin);
   auto from = repins_.port_pin_started(pin, others);
@@ -92,11 +93,7 @@ void Captures::note_port_pin(const Pin& pin, model::TimePoint now, std::string& 
   auto seen = observer_.ports().first_seen(HostMac{pin.host, pin.mac}, pin.port_id);
   rp.since_port_seen = seen ? ms_between(*seen, now) : 0ms;
   // The reconciler saw no old pin when the NIC had none running (power cycle).
-  if (reason.rfind("capture ", 0) == 0) {
-    reason = "re-pin " + pin.vm_name + " " + pin.mac.str() + " from";
-    for (const auto& n : rp.from) reason += " " + n;
-    reason += events.after(pin.vm);
-  }
+  if (a.repin_from.empty()) reason = start_reason(pin, rp.from) + events.after(pin.vm);
   record_.summary().repins.push_back(rp);
   events.trigger_used(pin.vm);
 }

@@ -50,8 +50,8 @@ class Captures {
     size_t span = 0;  // index into the summary's pins
   };
   void kill_orphans(const model::HostInfo& host, HostPort& hp);
-  /// Re-pin bookkeeping for a port capture just started; may reword `reason`.
-  void note_port_pin(const Pin& pin, model::TimePoint now, std::string& reason);
+  /// Re-pin bookkeeping for a port capture just started by `a`; may reword `reason`.
+  void note_port_pin(const Action& a, model::TimePoint now, std::string& reason);
 
   const model::SessionSpec& spec_;
   const RuntimeOptions& opt_;

@@ -86,7 +86,7 @@ CleanupReport run_cleanup(const CleanupPlan& plan, HostConnector& hosts, VCenter
                                std::to_string(got->bytes) + " bytes, size and SHA-256 verified)");
         if (!got->not_removed.empty()) report.notes.push_back(got->not_removed);
         detail = "cleanup: file fetched to " + local;
-      } else if (got.error().code == "onhost.missing") {
+      } else if (got.error().is(ErrorKind::NotFound)) {
         report.notes.push_back("its capture file " + where + " is no longer on the host");
         detail = "cleanup: file no longer on the host";
       } else {

@@ -4,15 +4,6 @@
 
 namespace vmc::orchestrator {
 
-namespace {
-
-// The host refused our host key or login: retrying will not help until the user acts.
-bool refused_by_host(const std::string& code) {
-  return code.rfind("ssh.hostkey", 0) == 0 || code == "ssh.auth";
-}
-
-}  // namespace
-
 bool HostAccess::ready(const model::HostInfo& host) const {
   return backoff_.ready(host.ref.value, record_.now());
 }
@@ -30,25 +21,25 @@ HostPort* HostAccess::connect_quietly(const model::HostInfo& host) {
 }
 
 bool HostAccess::unavailable(const model::HostInfo& host, const Error& e) {
-  if (e.code != "ssh.disconnected" && !refused_by_host(e.code)) return false;
+  if (!e.is(ErrorKind::Transient) && !e.is(ErrorKind::Refused)) return false;
   unusable(host, e);
   return true;
 }
 
 void HostAccess::unusable(const model::HostInfo& host, const Error& e) {
   const std::string text = e.context(host.name).message;
-  // Lost, being reconnected in the background (ssh.disconnected), or its first
-  // connection still being made (ssh.connecting): try again at every pass, so the
-  // capture starts as soon as the host answers; say so once.
-  if (e.code == "ssh.disconnected" || e.code == "ssh.connecting") {
+  // Lost and being reconnected in the background (Transient), or its first connection
+  // still being made (Pending): try again at every pass, so the capture starts as soon
+  // as the host answers; say so once.
+  if (e.is(ErrorKind::Transient) || e.is(ErrorKind::Pending)) {
     if (waiting_.insert(host.ref.value).second)
-      record_.comment(text + (e.code == "ssh.connecting" ? "; capturing as soon as it answers"
-                                                         : "; capturing again as soon as it answers"));
+      record_.comment(text + (e.is(ErrorKind::Pending) ? "; capturing as soon as it answers"
+                                                        : "; capturing again as soon as it answers"));
     return;
   }
   const std::string retry = failed(host);
   // A refused host key or login needs the user: an error on stderr, once per host.
-  if (refused_by_host(e.code) && refused_.insert(host.ref.value).second) {
+  if (e.is(ErrorKind::Refused) && refused_.insert(host.ref.value).second) {
     spdlog::error("{}", text);
     record_.error(text);
   }

@@ -29,9 +29,9 @@ class HostAccess {
   HostPort* connect(const model::HostInfo& host);
   /// The same, saying nothing when it cannot be had (the end of the session).
   HostPort* connect_quietly(const model::HostInfo& host);
-  /// Handles an error that is about the host rather than the request (its connection
-  /// is down or being made, or it refused us): said, backed off where retrying needs
-  /// time. Returns false, doing nothing, for any other error.
+  /// Handles an error that is about the host rather than the request (Transient: its
+  /// connection is being re-made; Refused: it refused our key or login): said, backed
+  /// off where retrying needs time. Returns false, doing nothing, for any other error.
   bool unavailable(const model::HostInfo& host, const Error& e);
   /// A request to the host failed: it waits out its backoff. Returns "; retrying in N ms".
   std::string failed(const model::HostInfo& host);

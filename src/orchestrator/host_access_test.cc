@@ -47,6 +47,7 @@ TEST_F(HostAccessTest, AFailureBacksOffAndAnAnswerEndsIt) {
 TEST_F(HostAccessTest, AHostBeingConnectedIsSaidOnceAndNotBackedOff) {
   connector.fail_connect["esx01"] = 3;
   connector.connect_fail_code = "ssh.connecting";
+  connector.connect_fail_kind = ErrorKind::Pending;
   for (int i = 0; i < 3; ++i) EXPECT_EQ(nullptr, access.connect(esx01));
   EXPECT_TRUE(access.ready(esx01));
   EXPECT_EQ(1u, said("comment esx01: cannot reach esx01; capturing as soon as it answers"));
@@ -58,7 +59,7 @@ TEST_F(HostAccessTest, AHostBeingConnectedIsSaidOnceAndNotBackedOff) {
 TEST_F(HostAccessTest, ARefusalIsAnErrorOfTheSessionOnceOtherErrorsAreNotTheHosts) {
   EXPECT_FALSE(access.unavailable(esx01, Error("pktcap.start", "pktcap-uw refused the filter")));
   EXPECT_TRUE(record.errors().empty());
-  const Error refused("ssh.auth", "esx01: login refused");
+  const Error refused("ssh.auth", "esx01: login refused", ErrorKind::Refused);
   EXPECT_TRUE(access.unavailable(esx01, refused));
   clock.t += 1s;
   EXPECT_TRUE(access.unavailable(esx01, refused));

@@ -95,11 +95,16 @@ TEST(Reconcile, SteadyStateHasNothingToDo) {
 
 TEST(Reconcile, NewPortStartsBeforeOldStops) {
   auto spec = spec_for("testvm1");
-  Running r = running_of(reconcile(spec, world("host-1", 100), Running{}));
+  auto first = reconcile(spec, world("host-1", 100), Running{});
+  ASSERT_EQ(2u, first.size());  // the DRS override, then the first pin
+  EXPECT_EQ("capture testvm1 00:50:56:00:00:01", first[1].reason);
+  EXPECT_TRUE(first[1].repin_from.empty());
+  Running r = running_of(first);
   auto actions = reconcile(spec, world("host-1", 101), r);
   ASSERT_EQ(2u, actions.size());
   EXPECT_EQ("start esx01 port 101 both", actions[0].to_string());
   EXPECT_EQ("re-pin testvm1 00:50:56:00:00:01 from esx01 port 100 both", actions[0].reason);
+  EXPECT_EQ(std::vector<std::string>{"esx01 port 100 both"}, actions[0].repin_from);
   EXPECT_EQ("stop esx01 port 100 both", actions[1].to_string());
   EXPECT_EQ("port of testvm1 00:50:56:00:00:01 changed from 100 to 101", actions[1].reason);
 }

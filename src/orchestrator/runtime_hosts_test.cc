@@ -65,6 +65,7 @@ TEST_F(RuntimeTest, LostHostGapStartsWhenLastHeardAndTheCutOffCaptureIsKilledLat
     esx01.health[1001] = lost;
     esx01.fail_start = 3;  // three passes while it reconnects
     esx01.fail_code = "ssh.disconnected";
+    esx01.fail_kind = ErrorKind::Transient;
     esx01.fail_text = "esx01: SSH connection lost (stalled); reconnecting";
   });
   auto r = run();
@@ -106,6 +107,7 @@ TEST_F(RuntimeTest, HostStillConnectingIsTriedAtEveryPassWithoutBackoff) {
   const auto t0 = clock.t;
   hosts.fail_connect["esx01"] = 6;
   hosts.connect_fail_code = "ssh.connecting";
+  hosts.connect_fail_kind = ErrorKind::Pending;
   auto r = run();
   ASSERT_TRUE(r.ok()) << r.error().message;
   ASSERT_EQ(1u, r->pins.size());
@@ -135,6 +137,7 @@ TEST_F(RuntimeTest, CaptureStillRecordingOnTheHostIsNoGap) {
     esx01.health[1001] = lost;
     esx01.fail_start = 4;
     esx01.fail_code = "ssh.disconnected";
+    esx01.fail_kind = ErrorKind::Transient;
   });
   auto r = run();
   ASSERT_TRUE(r.ok()) << r.error().message;
@@ -157,6 +160,7 @@ TEST_F(RuntimeTest, RefusedHostKeyIsAnErrorOfTheSession) {
   auto& esx01 = hosts.host("esx01", "host-1");
   esx01.fail_start = 100;
   esx01.fail_code = "ssh.hostkey-changed";
+  esx01.fail_kind = ErrorKind::Refused;
   esx01.fail_text = "esx01: the host key CHANGED";
   auto r = run();
   ASSERT_FALSE(r.ok());

@@ -105,9 +105,10 @@ Result<orchestrator::HostPort*> SshHostConnector::connect(const model::HostInfo&
     if (started) e->done.wait_for(lk, *first_wait_, ended);
     if (e->failed) return take_failure();
     if (!e->port) {
-      return Error("ssh.connecting", "connecting over SSH to " +
-                                         (host.name.empty() ? host.mgmt_address : host.name) +
-                                         " (not answering yet)");
+      return Error("ssh.connecting",
+                   "connecting over SSH to " + (host.name.empty() ? host.mgmt_address : host.name) +
+                       " (not answering yet)",
+                   ErrorKind::Pending);
     }
   }
   if (auto* conn = dynamic_cast<host::SshConnection*>(&e->port->connection())) {

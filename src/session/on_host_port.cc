@@ -226,9 +226,9 @@ Status OnHostPort::stop_capture(const CaptureHandle& handle) {
     cap = it->second;
   }
   auto r = cap->proc->stop();
-  if (!r.ok() && r.error().code != "pktcap.no-pid") {
-    return Error(r.error().code, info_.name + ": " + r.error().message + "; its file " +
-                                     cap->remote_path + " is fetched once it stops");
+  if (!r.ok() && !r.error().is(ErrorKind::NotFound)) {
+    return r.error().reworded(info_.name + ": " + r.error().message + "; its file " +
+                              cap->remote_path + " is fetched once it stops");
   }
   if (r.ok() && !r->gone) {
     return Error("pktcap.stop", info_.name + ": pktcap-uw PID " + std::to_string(handle.pid) +
@@ -373,23 +373,23 @@ std::optional<std::string> OnHostPort::check_datastore() {
 void OnHostPort::collect(Capture& cap, Capture* overlapping) {
   if (cap.collected) return;
   cap.collected = true;
-  const std::string where = info_.name + ":" + cap.remote_path;
-  auto keep = [&](const std::string& why) {
-    std::string text = why.find(where) == std::string::npos ? where + ": " + why : why;
-    if (text.find("kept on the host") == std::string::npos)
-      text += "; the file was kept on the host";
-    text += " (fetch it by hand, e.g. `scp " + where + " .`)";
+  // `kept` says where the file is and that it stays there (host::kept_on_host).
+  auto keep = [&](const Error& kept) {
+    const std::string text =
+        kept.message + " (fetch it by hand, e.g. `scp " + info_.name + ":" + cap.remote_path + " .`)";
     spdlog::error("{}", text);
     if (events_.note) events_.note(text);
     std::lock_guard lk(mu_);
     kept_.push_back(text);
   };
   if (::mkdir(settings_.staging_dir.c_str(), 0700) != 0 && errno != EEXIST) {
-    return keep("cannot make the local staging directory " + errno_text(settings_.staging_dir));
+    return keep(host::kept_on_host(info_.name, cap.remote_path,
+                                   Error("onhost.local", "cannot make the local staging directory " +
+                                                             errno_text(settings_.staging_dir))));
   }
   const std::string local = settings_.staging_dir + "/" + cap.file_name;
   auto fetched = fetch_home(conn_, cap.remote_path, local);
-  if (!fetched.ok()) return keep(fetched.error().message);
+  if (!fetched.ok()) return keep(fetched.error());
   if (!fetched->not_removed.empty()) note(fetched->not_removed);
   auto pushed = push_frames(cap, local, overlapping);
   if (!pushed.ok()) {
@@ -443,12 +443,11 @@ Result<uint64_t> OnHostPort::push_frames(Capture& cap, const std::string& local_
     frames_fetched_ += n;
   }
   if (damaged) {
-    return Error(damaged->code,
-                 damaged->message + " (" + std::to_string(n) + " frames before it were kept)");
+    return damaged->reworded(damaged->message + " (" + std::to_string(n) + " frames before it were kept)");
   }
   if (auto st = reader.finish(); !st.ok()) {
-    return Error(st.error().code,
-                 st.error().message + " (" + std::to_string(n) + " frames before it were kept)");
+    return st.error().reworded(st.error().message + " (" + std::to_string(n) +
+                               " frames before it were kept)");
   }
   spdlog::debug("{}: fetched {} ({} frames, {} already delivered by the capture before it)",
                 info_.name, cap.remote_path, n, cap.copies_dropped);

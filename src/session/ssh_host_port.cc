@@ -176,7 +176,7 @@ Status SshHostPort::stop_capture(const CaptureHandle& handle) {
   }
   auto r = cap->proc->stop();
   if (!r.ok()) {
-    if (r.error().code == "pktcap.no-pid") return Status();
+    if (r.error().is(ErrorKind::NotFound)) return Status();
     return r.error().context(info_.name);
   }
   cap->report_drops();

@@ -85,6 +85,12 @@ void SshHostConnector::start_attempt(const std::shared_ptr<Entry>& e, const mode
 }
 
 Result<orchestrator::HostPort*> SshHostConnector::connect(const model::HostInfo& host) {
+  auto port = connect_ssh(host);
+  if (!port.ok()) return port.error();
+  return static_cast<orchestrator::HostPort*>(*port);
+}
+
+Result<SshHostPort*> SshHostConnector::connect_ssh(const model::HostInfo& host) {
   auto e = entry(host);
   std::unique_lock lk(e->mu);
   auto take_failure = [&] {
@@ -115,7 +121,7 @@ Result<orchestrator::HostPort*> SshHostConnector::connect(const model::HostInfo&
     auto st = conn->ensure_connected();
     if (!st.ok()) return st.error();
   }
-  return static_cast<orchestrator::HostPort*>(e->port.get());
+  return e->port.get();
 }
 
 void SshHostConnector::prepare(const model::HostInfo& host) {

@@ -41,4 +41,17 @@ bool Deduplicator::is_duplicate(const FrameView& f, uint32_t interface) {
   return false;
 }
 
+uint64_t OverlapDeduplicator::key(const FrameView& f) {
+  return Deduplicator::hash(f) ^ (static_cast<uint64_t>(f.ts_ns) * 0x9e3779b97f4a7c15ULL);
+}
+
+bool OverlapDeduplicator::repeats(const FrameView& f) {
+  if (seen_.empty()) return false;
+  auto it = seen_.find(key(f));
+  if (it == seen_.end()) return false;
+  seen_.erase(it);
+  ++repeated_;
+  return true;
+}
+
 }  // namespace vmc::capture

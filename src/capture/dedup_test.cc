@@ -43,5 +43,24 @@ TEST(Deduplicator, ForgetsFramesOlderThanTheWindow) {
   EXPECT_FALSE(d.is_duplicate(old.view(), 1));
 }
 
+TEST(OverlapDeduplicator, TheLaterFilesCopiesOfDeliveredFramesAreDroppedOnce) {
+  OverlapDeduplicator d;
+  auto a = testing::make_frame(1000, 1, 100);
+  auto b = testing::make_frame(2000, 2, 100);
+  EXPECT_FALSE(d.repeats(a.view()));  // nothing delivered yet
+  d.delivered(a.view());
+  d.delivered(b.view());
+  EXPECT_TRUE(d.repeats(a.view()));
+  EXPECT_FALSE(d.repeats(a.view())) << "a second, real frame of the same time and bytes is kept";
+  auto later = testing::make_frame(2001, 2, 100);  // same bytes, another time
+  EXPECT_FALSE(d.repeats(later.view()));
+  EXPECT_TRUE(d.repeats(b.view()));
+  EXPECT_EQ(2u, d.repeated());
+  EXPECT_TRUE(d.empty());
+  d.delivered(a.view());
+  d.clear();
+  EXPECT_FALSE(d.repeats(a.view()));
+}
+
 }  // namespace
 }  // namespace vmc::capture

@@ -1,8 +1,8 @@
 #include "capture/session_output.h"
 
-#include <fmt/format.h>
+#include <limits>
 
-#include "capture/stop_conditions.h"
+#include <fmt/format.h>
 
 namespace vmc::capture {
 
@@ -18,11 +18,11 @@ std::string interface_description(const PinInfo& pin) {
 }
 
 SessionOutputOptions session_output_options(const model::SessionSpec& spec,
-                                            const std::string& vcenter) {
+                                            const std::string& vcenter,
+                                            const std::string& session_id) {
   SessionOutputOptions o;
   o.output.path = spec.output.path;
   o.output.rotation = spec.output.rotation;
-  o.stop = spec.stop;
   const std::string tool = std::string("vm-capture ") + VMC_VERSION;
   std::string vms;
   for (const auto& v : spec.vms) vms += (vms.empty() ? "" : ", ") + v.vm;
@@ -30,10 +30,15 @@ SessionOutputOptions session_output_options(const model::SessionSpec& spec,
   o.output.section.comments.push_back(
       fmt::format("vCenter {}; VM {}; plan {} ({}){}", vcenter, vms.empty() ? "-" : vms,
                   spec.name, spec.source, spec.policy.empty() ? "" : "; policy " + spec.policy));
+  o.output.section.comments.push_back("session " + session_id);
   o.header.tool = tool;
-  o.header.session = spec.name;
+  o.header.session = session_id;
   o.header.vcenter = vcenter;
-  o.header.plan = spec.source;
+  o.header.plan = spec.name;
+  if (spec.output.on_host) {
+    o.merge.max_delay_ns = std::numeric_limits<int64_t>::max();
+    o.merge.max_frames = kOnHostHeldFrames;
+  }
   return o;
 }
 
@@ -78,7 +83,6 @@ Result<std::unique_ptr<SessionOutput>> SessionOutput::open(SessionOutputOptions 
   s->writer_ = std::move(*w);
   s->manifest_ = s->o_.header;
   s->manifest_.start_ns = now_ns;
-  s->start_ns_ = now_ns;
   if (s->o_.manifest_path.empty() && s->o_.output.path != "-")
     s->o_.manifest_path = manifest_path_for(s->o_.output.path);
   return s;
@@ -195,17 +199,10 @@ void SessionOutput::gap(const ManifestGap& g) {
 
 void SessionOutput::drs_action(const ManifestDrsAction& d) { manifest_.drs_actions.push_back(d); }
 
-void SessionOutput::check_stop(int64_t now_ns) {
-  if (stop_) return;
-  stop_ = capture::stop_reason(o_.stop, {frames_, bytes_, now_ns - start_ns_});
-}
-
 Status SessionOutput::tick(int64_t now_ns) {
   if (closed_) return {};
   Output out(*this);
-  auto s = merger_.release(now_ns, out);
-  check_stop(now_ns);
-  return s;
+  return merger_.release(now_ns, out);
 }
 
 Status SessionOutput::flush() {

@@ -42,19 +42,25 @@ std::string interface_description(const PinInfo& pin);
 struct SessionOutputOptions {
   RotatingOptions output;
   LiveMergeOptions merge;
-  model::StopConditions stop;
   /// Empty: beside the output (manifest_path_for); none when writing to stdout.
   std::string manifest_path;
   /// tool, session, vcenter, plan: copied into the manifest.
   Manifest header;
 };
 
-/// Options for a session from its spec: output path, rotation and stop conditions,
-/// a section header saying "vm-capture <version>" and naming the vCenter, the VMs and
-/// the plan, and the manifest header. Merge and de-duplication windows keep their
-/// defaults.
+/// Frames an on-host session holds for ordering: each held frame costs its bytes plus
+/// about 100 bytes, so 1,000,000 frames of 1,500 bytes are ~1.6 GB.
+inline constexpr size_t kOnHostHeldFrames = 1'000'000;
+
+/// The one place a session's output options come from: output path and rotation, a
+/// section header saying "vm-capture <version>" and naming the vCenter, the VMs, the
+/// plan and the session, and the manifest header (tool, session id, vCenter, plan).
+/// With on-host output (captures arrive whole when each stops) the merge holds frames
+/// until every stream has passed them or ended, up to kOnHostHeldFrames; otherwise the
+/// merge and de-duplication windows keep their defaults.
 SessionOutputOptions session_output_options(const model::SessionSpec& spec,
-                                            const std::string& vcenter);
+                                            const std::string& vcenter,
+                                            const std::string& session_id);
 
 class SessionOutput {
  public:
@@ -80,9 +86,6 @@ class SessionOutput {
   Status tick(int64_t now_ns);
   /// Pushes what was written to the file (not the frames still held for ordering).
   Status flush();
-  /// Set once a stop condition (packets, bytes, duration) is reached.
-  const std::optional<std::string>& stop_reason() const { return stop_; }
-
   /// Ends open pins, writes everything held, finishes the files and the manifest.
   Result<Manifest> close(int64_t now_ns, const std::string& reason);
 
@@ -93,17 +96,14 @@ class SessionOutput {
   class Output;
   explicit SessionOutput(SessionOutputOptions o);
   Status drain_stream(uint32_t pin, int64_t now_ns);
-  void check_stop(int64_t now_ns);
 
   SessionOutputOptions o_;
   std::unique_ptr<RotatingWriter> writer_;
   LiveMerger merger_;
   std::vector<Pin> pins_;
   Manifest manifest_;
-  int64_t start_ns_ = 0;
   uint64_t frames_ = 0;
   uint64_t bytes_ = 0;
-  std::optional<std::string> stop_;
   bool closed_ = false;
 };
 

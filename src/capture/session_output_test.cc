@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <limits>
+
 #include <nlohmann/json.hpp>
 
 #include "capture/test_util.h"
@@ -134,26 +136,6 @@ TEST(SessionOutput, CorruptStreamEndsItsPinKeepsItsFramesAndTheSessionGoesOn) {
   EXPECT_EQ(testing::read_frames(d.file("testvm1.pcapng")).size(), 14u);
 }
 
-TEST(SessionOutput, StopConditionIsReportedOnceReached) {
-  testing::TempDir d;
-  auto o = options(d);
-  o.stop.packets = 5;
-  o.merge.window_ns = 0;
-  auto s = SessionOutput::open(o, kT0);
-  ASSERT_TRUE(s.ok());
-  auto a = *(*s)->add_pin(pin("esx01", "1", model::Direction::Out), kT0);
-  std::vector<Frame> f;
-  for (uint32_t i = 0; i < 4; ++i) f.push_back(make_frame(kT0 + i, i));
-  feed(**s, a, pcap_bytes(f), kT0);
-  EXPECT_FALSE((*s)->stop_reason());
-  auto more = pcap_bytes({make_frame(kT0 + 10, 10), make_frame(kT0 + 11, 11)});
-  more.erase(more.begin(), more.begin() + 24);  // the same stream goes on: no header
-  feed(**s, a, more, kT0);
-  ASSERT_TRUE((*s)->stop_reason());
-  EXPECT_EQ(*(*s)->stop_reason(), "packet limit reached (5 frames)");
-  ASSERT_TRUE((*s)->close(kT0 + 1, *(*s)->stop_reason()).ok());
-}
-
 TEST(SessionOutput, OptionsComeFromTheSessionSpec) {
   model::SessionSpec spec;
   spec.name = "dhcp-boot";
@@ -163,15 +145,23 @@ TEST(SessionOutput, OptionsComeFromTheSessionSpec) {
   spec.output.path = "/captures/dhcp.pcapng";
   spec.output.rotation.max_packets = 1000;
   spec.stop.packets = 5000;
-  auto o = session_output_options(spec, "vc01.lab");
+  auto o = session_output_options(spec, "vc01.lab", "20261126T072500Z-4242");
   EXPECT_EQ(o.output.path, "/captures/dhcp.pcapng");
   EXPECT_EQ(o.output.rotation.max_packets, 1000u);
-  EXPECT_EQ(o.stop.packets, 5000u);
   EXPECT_EQ(o.output.section.user_appl, std::string("vm-capture ") + VMC_VERSION);
-  ASSERT_EQ(o.output.section.comments.size(), 1u);
+  ASSERT_EQ(o.output.section.comments.size(), 2u);
   EXPECT_EQ(o.output.section.comments[0],
             "vCenter vc01.lab; VM testvm1, testvm2; plan dhcp-boot (plans/dhcp.yaml); policy default");
+  EXPECT_EQ(o.output.section.comments[1], "session 20261126T072500Z-4242");
   EXPECT_EQ(o.header.vcenter, "vc01.lab");
+  EXPECT_EQ(o.header.session, "20261126T072500Z-4242");
+  EXPECT_EQ(o.header.plan, "dhcp-boot");
+  // The merge keeps its defaults when streaming; on-host captures are held for order.
+  EXPECT_EQ(o.merge.max_frames, LiveMergeOptions{}.max_frames);
+  spec.output.on_host = true;
+  o = session_output_options(spec, "vc01.lab", "s");
+  EXPECT_EQ(o.merge.max_frames, kOnHostHeldFrames);
+  EXPECT_EQ(o.merge.max_delay_ns, std::numeric_limits<int64_t>::max());
 }
 
 }  // namespace

@@ -16,6 +16,8 @@
 #include "orchestrator/journal.h"
 #include "plan/plan_loader.h"
 #include "plan/vm_flags.h"
+#include "session/cleanup_command.h"
+#include "session/dry_run.h"
 #include "session/run_session.h"
 
 namespace vmc::cli {

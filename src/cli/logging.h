@@ -1,7 +1,7 @@
 // Where log lines go: stderr, as plain lines or (--json) as one JSON object per line.
 #pragma once
 
-#include "session/run_session.h"
+#include "session/global_options.h"
 
 namespace vmc::cli {
 

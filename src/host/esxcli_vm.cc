@@ -1,6 +1,7 @@
 #include "host/esxcli_vm.h"
 
 #include "host/text.h"
+#include "model/mac.h"
 
 namespace vmc::host {
 namespace {
@@ -75,9 +76,9 @@ Result<std::vector<VmPort>> parse_vm_port_list(std::string_view text, EsxcliForm
     p.dvport_id = value_or_empty(r, "dvportid");
     std::string mac = value_or_empty(r, "macaddress");
     if (!absent(mac)) {
-      auto m = normalize_mac(mac);
+      auto m = model::Mac::parse(mac);
       if (!m) return record_error(what, i, "MAC Address " + excerpt(mac) + " is not a MAC address");
-      p.mac = *m;
+      p.mac = m->str();
     }
     p.ip = value_or_empty(r, "ipaddress");
     p.team_uplink = value_or_empty(r, "teamuplink");

@@ -1,6 +1,7 @@
 #include "host/netstats.h"
 
 #include "host/text.h"
+#include "model/mac.h"
 
 namespace vmc::host {
 
@@ -38,8 +39,8 @@ Result<std::vector<NetStatsPort>> parse_net_stats_list(std::string_view text) {
     p.switch_name = std::string(f[3]);
     std::string_view client = rest;
     if (f.size() == 5) {
-      if (auto mac = normalize_mac(f[4])) {
-        p.mac = *mac;
+      if (auto mac = model::Mac::parse(f[4])) {
+        p.mac = mac->str();
       } else {
         // No MAC column on this row: the fifth token starts the client name.
         size_t off = static_cast<size_t>(f[4].data() - line.data());

@@ -112,22 +112,28 @@ SpaceCheck check_space(const FsUsage& u, int64_t extra) {
   return c;
 }
 
+Error kept_on_host(const std::string& host, const std::string& remote_path, const Error& why) {
+  return why.reworded(host + ":" + remote_path + ": " + why.message + "; the file was kept on the host");
+}
+
 Result<FetchReport> fetch_verified(HostConnection& conn, const std::string& remote_path,
                                    const std::function<Status(std::string_view)>& sink, bool remove) {
   auto keep = [&](const std::string& why, const char* code = "onhost.fetch") {
-    return Error(code, conn.host() + ":" + remote_path + ": " + why + "; the file was kept on the host");
+    return kept_on_host(conn.host(), remote_path, Error(code, why));
   };
+  auto kept = [&](const Error& e) { return kept_on_host(conn.host(), remote_path, e); };
   auto st = conn.run({"stat", "-c", "%s", remote_path});
-  if (!st) return st.error();
+  if (!st) return kept(st.error());
   auto size = parse_int(trim(st->out));
   if (st->exit_status != 0 || !size || *size < 0) {
     if (st->exit_status != 0 && st->err.find("No such file") != std::string::npos) {
-      return Error("onhost.missing", conn.host() + ":" + remote_path + ": no such file on the host");
+      return Error("onhost.missing", conn.host() + ":" + remote_path + ": no such file on the host",
+                   ErrorKind::NotFound);
     }
     return keep("`stat` failed: " + excerpt(trim(st->err.empty() ? st->out : st->err)));
   }
   auto sum = conn.run({"sha256sum", remote_path});
-  if (!sum) return sum.error();
+  if (!sum) return kept(sum.error());
   auto fields = split_ws(trim(sum->out));
   if (sum->exit_status != 0 || fields.empty() || fields[0].size() != 64) {
     return keep("`sha256sum` failed: " + excerpt(trim(sum->err.empty() ? sum->out : sum->err)));
@@ -162,7 +168,7 @@ Result<FetchReport> fetch_verified(HostConnection& conn, const std::string& remo
     sh.cv.notify_all();
   };
   auto proc = conn.start({"cat", remote_path}, std::move(cb));
-  if (!proc) return proc.error();
+  if (!proc) return kept(proc.error());
   {
     std::unique_lock<std::mutex> lk(sh.m);
     sh.cv.wait(lk, [&] { return sh.exit.has_value() || sh.sink_error.has_value(); });

@@ -48,11 +48,15 @@ struct FetchReport {
 /// crashed session's files are fetched and removed by path from its journal: nothing else.
 bool is_capture_file_path(std::string_view path);
 
+/// A fetch of `remote_path` from `host` failed and left the file there: "<host>:<path>:
+/// <why>; the file was kept on the host", with the code and kind of `why`.
+Error kept_on_host(const std::string& host, const std::string& remote_path, const Error& why);
+
 /// Streams `remote_path` into `sink` (which may fail, e.g. local disk full), verifies
 /// size and SHA-256 against the host's, then removes the remote file if `remove`.
-/// Codes "onhost.missing" (`stat` says there is no such file), "onhost.fetch",
-/// "onhost.verify"; on any failure the remote file is kept and
-/// the message names it.
+/// Codes "onhost.missing" (`stat` says there is no such file; NotFound), "onhost.fetch",
+/// "onhost.verify", "onhost.remove" (fetched, but `rm` failed), or the connection's;
+/// every other failure keeps the remote file and says so (kept_on_host).
 Result<FetchReport> fetch_verified(HostConnection& conn, const std::string& remote_path,
                                    const std::function<Status(std::string_view)>& sink, bool remove);
 

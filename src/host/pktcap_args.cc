@@ -4,6 +4,7 @@
 
 #include "host/text.h"
 #include "model/inventory.h"
+#include "model/mac.h"
 
 namespace vmc::host {
 namespace {
@@ -122,9 +123,9 @@ Result<std::vector<std::string>> build_pktcap_argv(const PktcapRequest& req, std
   };
   for (const MacOpt& m : {MacOpt{"--mac", f.mac}, MacOpt{"--srcmac", f.srcmac}, MacOpt{"--dstmac", f.dstmac}}) {
     if (!m.v) continue;
-    auto mac = normalize_mac(*m.v);
+    auto mac = model::Mac::parse(*m.v);
     if (!mac) return arg_error(m.opt, excerpt(*m.v) + " is not a MAC address");
-    a.insert(a.end(), {m.opt, *mac});
+    a.insert(a.end(), {m.opt, mac->str()});
   }
   struct IpOpt {
     const char* opt;

@@ -232,10 +232,13 @@ Result<StopReport> PktcapProcess::stop(const StopOptions& opt, const Sleeper& sl
   auto p = pid();
   if (!p) {
     if (proc_) proc_->close();
-    return Error("pktcap.no-pid", conn_.host() +
-                                      ": pktcap-uw never reported its PID, so it cannot be stopped "
-                                      "safely; its channel was closed. Check `ps -c` on the host for a "
-                                      "leftover pktcap-uw.");
+    // No process of ours is known to stop: NotFound, which stop callers take as stopped.
+    return Error("pktcap.no-pid",
+                 conn_.host() +
+                     ": pktcap-uw never reported its PID, so it cannot be stopped "
+                     "safely; its channel was closed. Check `ps -c` on the host for a "
+                     "leftover pktcap-uw.",
+                 ErrorKind::NotFound);
   }
   // While our channel to the process is open the PID is still our pktcap-uw (the
   // channel ends when it does), so the `ps` check before the kill can be skipped and its

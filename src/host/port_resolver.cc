@@ -6,6 +6,7 @@
 #include "host/esxcli_vm.h"
 #include "host/netstats.h"
 #include "host/text.h"
+#include "model/mac.h"
 #include "util/shell_quote.h"
 
 namespace vmc::host {
@@ -56,16 +57,16 @@ Result<PortResolution> PortResolver::resolve(const std::vector<std::string>& mac
   PortResolution res;
   std::vector<std::string> want;
   for (const auto& m : macs) {
-    auto n = normalize_mac(m);
+    auto n = model::Mac::parse(m);
     if (!n) return Error("port.mac", excerpt(m) + " is not a MAC address (expected 00:50:56:aa:bb:cc)");
-    if (std::find(want.begin(), want.end(), *n) == want.end()) want.push_back(*n);
+    if (std::find(want.begin(), want.end(), n->str()) == want.end()) want.push_back(n->str());
   }
   // 1. The API's view.
   if (!api_ports.empty() && !want.empty()) {
     std::vector<HostPort> cands;
     for (const auto& p : api_ports) {
-      auto m = normalize_mac(p.mac);
-      if (m && p.port_id > 0) cands.push_back({p.port_id, *m, p.portgroup});
+      auto m = model::Mac::parse(p.mac);
+      if (m && p.port_id > 0) cands.push_back({p.port_id, m->str(), p.portgroup});
     }
     take_matches(cands, "api", {}, want, res);
   }
@@ -161,16 +162,16 @@ Result<std::vector<HostPort>> PortResolver::list_ports() {
   std::vector<std::string> warnings;
   auto ex = esxcli_ports("", {}, warnings);
   if (ex) return ex;
-  return Error(ex.error().code, ns.error().message + "; and " + ex.error().message);
+  return ex.error().reworded(ns.error().message + "; and " + ex.error().message);
 }
 
 Result<bool> PortResolver::port_present(int64_t port_id, const std::string& mac) {
-  auto m = normalize_mac(mac);
+  auto m = model::Mac::parse(mac);
   if (!m) return Error("port.mac", excerpt(mac) + " is not a MAC address");
   auto ports = list_ports();
   if (!ports) return ports.error();
   for (const auto& p : *ports) {
-    if (p.port_id == port_id && p.mac == *m) return true;
+    if (p.port_id == port_id && p.mac == m->str()) return true;
   }
   return false;
 }

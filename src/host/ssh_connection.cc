@@ -72,6 +72,11 @@ void mkdir_parent(const std::string& file) {
   ::mkdir(dir.c_str(), 0700);  // one level (~/.ssh); a failure shows up when writing
 }
 
+// The host refused our trust (its key) or our login: no retry helps until someone acts.
+Error refused(std::string code, std::string message) {
+  return Error(std::move(code), std::move(message), ErrorKind::Refused);
+}
+
 // Event for the callbacks, collected under mu and delivered after releasing it.
 struct Event {
   std::shared_ptr<Chan> chan;
@@ -96,7 +101,8 @@ struct SshConnection::Impl {
   Clock::time_point last_rx = Clock::now();
   Clock::time_point last_keepalive = Clock::now();
   std::string last_error;
-  std::string last_error_code;  // of the last failed reconnection attempt
+  ErrorKind last_error_kind = ErrorKind::Failed;  // of the last failed reconnection attempt
+  std::string last_error_code;
   bool reconnect_wanted = false;
 
   std::atomic<bool> stop{false};
@@ -141,8 +147,9 @@ struct SshConnection::Impl {
       std::string path = opts.ssh_config.empty() ? home_path(".ssh/config") : opts.ssh_config;
       struct stat st{};
       if (::stat(path.c_str(), &st) == 0 && ssh_options_parse_config(s, path.c_str()) != SSH_OK) {
-        return fail(Error("ssh.config", opts.host + ": cannot read ssh config " + path + ": " +
-                                            ssh_get_error(s)));
+        return fail(Error("ssh.config",
+                          opts.host + ": cannot read ssh config " + path + ": " + ssh_get_error(s),
+                          ErrorKind::Invalid));
       }
     }
     int verbosity = opts.log_verbosity;
@@ -191,12 +198,14 @@ struct SshConnection::Impl {
     if (!s) {
       last_error = s.error().message;
       last_error_code = s.error().code;
+      last_error_kind = s.error().kind;
       next_attempt = Clock::now() + backoff.next_delay();
       return;
     }
     install_locked(*s, std::move(fp));
     reconnect_wanted = false;
     last_error_code.clear();
+    last_error_kind = ErrorKind::Failed;
     backoff.reset();
     ++reconnects;
   }
@@ -204,13 +213,13 @@ struct SshConnection::Impl {
   Status check_host_key(ssh_session s, const std::string& kh, std::string& fp) {
     ssh_key key = nullptr;
     if (ssh_get_server_publickey(s, &key) != SSH_OK) {
-      return Error("ssh.hostkey", opts.host + ": the server sent no host key: " + ssh_get_error(s));
+      return refused("ssh.hostkey", opts.host + ": the server sent no host key: " + ssh_get_error(s));
     }
     unsigned char* hash = nullptr;
     size_t hlen = 0;
     int rc = ssh_get_publickey_hash(key, SSH_PUBLICKEY_HASH_SHA256, &hash, &hlen);
     ssh_key_free(key);
-    if (rc != SSH_OK) return Error("ssh.hostkey", opts.host + ": cannot hash the host key");
+    if (rc != SSH_OK) return refused("ssh.hostkey", opts.host + ": cannot hash the host key");
     char* raw = ssh_get_fingerprint_hash(SSH_PUBLICKEY_HASH_SHA256, hash, hlen);
     ssh_clean_pubkey_hash(&hash);
     fp = raw ? raw : "";
@@ -221,7 +230,7 @@ struct SshConnection::Impl {
         return {};
       case SSH_KNOWN_HOSTS_CHANGED:
       case SSH_KNOWN_HOSTS_OTHER:
-        return Error("ssh.hostkey-changed",
+        return refused("ssh.hostkey-changed",
                      opts.host + ": the host key CHANGED (now " + fp + ", not the key in " + kh +
                          "). This can be a man-in-the-middle attack or a reinstalled host. Verify the "
                          "fp on the host's console, then remove the old line from " + kh + ".");
@@ -230,19 +239,19 @@ struct SshConnection::Impl {
         if (opts.host_key_policy == HostKeyPolicy::AcceptNew) {
           mkdir_parent(kh);
           if (ssh_session_update_known_hosts(s) != SSH_OK) {
-            return Error("ssh.hostkey", opts.host + ": cannot add the host key " + fp +
+            return refused("ssh.hostkey", opts.host + ": cannot add the host key " + fp +
                                             " to " + kh + ": " + ssh_get_error(s));
           }
           return {};
         }
-        return Error("ssh.hostkey-unknown",
+        return refused("ssh.hostkey-unknown",
                      opts.host + ": host key " + fp + " is not in " + kh +
                          ". Compare it with the key on the host's console, then connect once with "
                          "host key policy accept-new (or `ssh " + opts.host + "`) to record it.");
       case SSH_KNOWN_HOSTS_ERROR:
         break;
     }
-    return Error("ssh.hostkey", opts.host + ": cannot check the host key against " + kh + ": " +
+    return refused("ssh.hostkey", opts.host + ": cannot check the host key against " + kh + ": " +
                                     ssh_get_error(s));
   }
 
@@ -279,7 +288,7 @@ struct SshConnection::Impl {
     if (methods & SSH_AUTH_METHOD_PUBLICKEY) offered += " publickey";
     if (methods & SSH_AUTH_METHOD_PASSWORD) offered += " password";
     if (methods & SSH_AUTH_METHOD_INTERACTIVE) offered += " keyboard-interactive";
-    return Error("ssh.auth", opts.host + ": authentication failed (tried: " +
+    return refused("ssh.auth", opts.host + ": authentication failed (tried: " +
                                  (tried.empty() ? "nothing usable" : tried) + "; the server offers:" +
                                  (offered.empty() ? " none" : offered) +
                                  "). Load a key into ssh-agent, name one with IdentityFile in "
@@ -468,7 +477,7 @@ struct SshConnection::Impl {
     Result<std::shared_ptr<Chan>> result = c;
     {
       std::lock_guard<std::mutex> g(mu);
-      if (!up) return Error("ssh.disconnected", opts.host + ": not connected");
+      if (!up) return Error("ssh.disconnected", opts.host + ": not connected", ErrorKind::Transient);
       ssh_channel ch = ssh_channel_new(session);
       if (!ch || ssh_channel_open_session(ch) != SSH_OK) {
         std::string err = ssh_get_error(session);
@@ -479,7 +488,8 @@ struct SshConnection::Impl {
         bool dead = !ssh_is_connected(session) || err.empty() || err.find("imeout") != std::string::npos;
         if (err.empty()) err = "no answer within " + std::to_string(opts.stall_timeout.count()) + " s";
         result = Error(dead ? "ssh.disconnected" : "ssh.channel",
-                       opts.host + ": cannot open an SSH channel: " + err);
+                       opts.host + ": cannot open an SSH channel: " + err,
+                       dead ? ErrorKind::Transient : ErrorKind::Failed);
         if (dead) drop_locked(err, events);
       } else {
         c->cbs.userdata = c.get();
@@ -607,11 +617,13 @@ Status SshConnection::ensure_connected() {
                 std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(impl_->next_attempt - now).count()) +
                 " ms"
           : "reconnecting";
-  // A refused host key or login does not go away by itself: keep its code.
-  const std::string& code = impl_->last_error_code;
-  const bool refusal = code.rfind("ssh.hostkey", 0) == 0 || code == "ssh.auth" || code == "ssh.config";
-  return Error(refusal ? code : "ssh.disconnected",
-               impl_->opts.host + ": SSH connection lost (" + impl_->last_error + "); " + when);
+  // A refused host key or login, or a wrong ssh config, does not go away by itself:
+  // keep its code and kind.
+  const ErrorKind kind = impl_->last_error_kind;
+  const bool refusal = kind == ErrorKind::Refused || kind == ErrorKind::Invalid;
+  return Error(refusal ? impl_->last_error_code : "ssh.disconnected",
+               impl_->opts.host + ": SSH connection lost (" + impl_->last_error + "); " + when,
+               refusal ? kind : ErrorKind::Transient);
 }
 
 Result<ExecResult> SshConnection::run(const std::vector<std::string>& argv,
@@ -675,7 +687,7 @@ Result<ExecResult> SshConnection::run(const std::vector<std::string>& argv,
                                     std::to_string(timeout.count()) + " ms");
   }
   std::lock_guard<std::mutex> g(sh->m);
-  if (sh->exit->connection_lost) return Error("ssh.disconnected", sh->exit->detail);
+  if (sh->exit->connection_lost) return Error("ssh.disconnected", sh->exit->detail, ErrorKind::Transient);
   ExecResult r = std::move(sh->r);
   r.exit_status = sh->exit->status.value_or(-1);
   return r;

@@ -86,35 +86,6 @@ std::optional<int64_t> parse_hex(std::string_view s) {
   return v;
 }
 
-std::optional<std::string> normalize_mac(std::string_view s) {
-  s = trim(s);
-  std::string out;
-  int octets = 0;
-  size_t i = 0;
-  char sep = 0;
-  while (octets < 6) {
-    size_t j = i;
-    while (j < s.size() && j - i < 3 && hex_value(s[j]) >= 0) ++j;
-    size_t len = j - i;
-    if (len < 1 || len > 2) return std::nullopt;
-    static const char* kHex = "0123456789abcdef";
-    int v = hex_value(s[i]);
-    if (len == 2) v = v * 16 + hex_value(s[i + 1]);
-    if (octets) out += ':';
-    out += kHex[v >> 4];
-    out += kHex[v & 15];
-    ++octets;
-    i = j;
-    if (octets == 6) break;
-    if (i >= s.size() || (s[i] != ':' && s[i] != '-')) return std::nullopt;
-    if (sep == 0) sep = s[i];
-    if (s[i] != sep) return std::nullopt;
-    ++i;
-  }
-  if (i != s.size()) return std::nullopt;
-  return out;
-}
-
 std::string field_key(std::string_view name) {
   std::string out;
   for (char c : name) {

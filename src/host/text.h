@@ -27,10 +27,6 @@ std::optional<int64_t> parse_int(std::string_view s);
 /// "0x0400002e" or "0X0400002E" (hex digits after the prefix); the whole of `s`.
 std::optional<int64_t> parse_hex(std::string_view s);
 
-/// Accepts six hex octets separated by ':' or '-' (1 or 2 digits each) and returns
-/// them lower case with ':', e.g. "00:50:56:a1:b2:c3". Anything else: nullopt.
-std::optional<std::string> normalize_mac(std::string_view s);
-
 /// Lower case with spaces, '_' and '-' removed: "MAC Address" and "MACAddress" both
 /// become "macaddress". Used to match field names across esxcli formatters.
 std::string field_key(std::string_view name);

@@ -32,19 +32,6 @@ TEST(Text, ParseHex) {
   EXPECT_FALSE(parse_hex("0x1234567890123456"));
 }
 
-TEST(Text, NormalizeMac) {
-  EXPECT_EQ(normalize_mac("00:50:56:A1:B2:C3"), "00:50:56:a1:b2:c3");
-  EXPECT_EQ(normalize_mac("00-50-56-a1-b2-c3"), "00:50:56:a1:b2:c3");
-  EXPECT_EQ(normalize_mac("0:50:56:1:2:3"), "00:50:56:01:02:03");
-  EXPECT_EQ(normalize_mac(" 00:50:56:a1:b2:c3 "), "00:50:56:a1:b2:c3");
-  EXPECT_FALSE(normalize_mac("00:50:56:a1:b2"));
-  EXPECT_FALSE(normalize_mac("00:50:56:a1:b2:c3:d4"));
-  EXPECT_FALSE(normalize_mac("00:50-56:a1:b2:c3"));
-  EXPECT_FALSE(normalize_mac("000:50:56:a1:b2:c3"));
-  EXPECT_FALSE(normalize_mac("00:50:56:a1:b2:"));
-  EXPECT_FALSE(normalize_mac(""));
-}
-
 TEST(Text, FieldKeyAndExcerpt) {
   EXPECT_EQ(field_key("MAC Address"), "macaddress");
   EXPECT_EQ(field_key("MACAddress"), "macaddress");

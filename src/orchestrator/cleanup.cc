@@ -86,7 +86,7 @@ CleanupReport run_cleanup(const CleanupPlan& plan, HostConnector& hosts, VCenter
                                std::to_string(got->bytes) + " bytes, size and SHA-256 verified)");
         if (!got->not_removed.empty()) report.notes.push_back(got->not_removed);
         detail = "cleanup: file fetched to " + local;
-      } else if (got.error().code == "onhost.missing") {
+      } else if (got.error().is(ErrorKind::NotFound)) {
         report.notes.push_back("its capture file " + where + " is no longer on the host");
         detail = "cleanup: file no longer on the host";
       } else {
@@ -105,15 +105,8 @@ CleanupReport run_cleanup(const CleanupPlan& plan, HostConnector& hosts, VCenter
     }
     ++report.restored;
     report.notes.push_back(done.value());
-    JournalRecord r;
-    r.kind = Kind::OverrideRestored;
-    r.at = clock.now();
-    r.cluster = o.cluster;
-    r.vm = o.vm;
-    r.previous = o.previous;
-    r.applied = o.applied;
-    r.detail = "cleanup: " + done.value();
-    note(journal.append(r));
+    note(journal.append(override_record(Kind::OverrideRestored, clock.now(), o.cluster, o.vm,
+                                        o.previous, o.applied, "cleanup: " + done.value())));
   }
   if (report.ok() && report.left_on_hosts == 0) {
     JournalRecord r;

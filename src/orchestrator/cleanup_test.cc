@@ -300,7 +300,8 @@ TEST_F(CleanupTest, OnHostFilesAreFetchedAfterTheirCapturesStop) {
   log.clear();
   journal.records.clear();
   esx01.fetch_errors.clear();
-  esx01.fetch_errors.emplace(f2, Error("onhost.missing", "esx01:" + f2 + ": no such file on the host"));
+  esx01.fetch_errors.emplace(
+      f2, Error("onhost.missing", "esx01:" + f2 + ": no such file on the host", ErrorKind::NotFound));
   report = run_cleanup(plan, hosts, vcenter, journal, clock, opt);
   EXPECT_TRUE(report.ok());
   EXPECT_EQ(0, report.fetched);

@@ -130,6 +130,7 @@ class FakeHost : public HostPort {
   std::string host_id;
   int fail_start = 0;
   std::string fail_code = "ssh.down";  // of the failed starts
+  ErrorKind fail_kind = ErrorKind::Failed;
   std::string fail_text = "connection refused";
   int fail_resolve = 0;
   bool throw_on_start = false;  // an adapter bug: the runtime must still undo everything
@@ -151,7 +152,7 @@ class FakeHost : public HostPort {
     if (fail_start > 0) {
       --fail_start;
       log_.push_back(name_ + " start " + r.pin.name() + " FAILED");
-      return Error(fail_code, fail_text);
+      return Error(fail_code, fail_text, fail_kind);
     }
     int64_t pid = next_pid_++;
     requests.push_back(r);
@@ -166,8 +167,10 @@ class FakeHost : public HostPort {
     auto it = health.find(h.pid);
     return it == health.end() ? CaptureStatus{} : it->second;
   }
+  std::set<int64_t> kill_fails;  // PIDs whose kill_leftover fails
   Status kill_leftover(int64_t pid) override {
     log_.push_back(name_ + " kill pid " + std::to_string(pid));
+    if (kill_fails.count(pid)) return Error("pktcap.kill", "kill " + std::to_string(pid) + " failed");
     return {};
   }
   std::map<std::string, Error> fetch_errors;  // remote path -> the error its fetch gives
@@ -190,6 +193,7 @@ class FakeHosts : public HostConnector {
   FakeHosts(FakeWorld& world, Log& log) : world_(world), log_(log) {}
   std::map<std::string, int> fail_connect;  // host name -> failures to give
   std::string connect_fail_code = "ssh.connect";  // of those failures
+  ErrorKind connect_fail_kind = ErrorKind::Failed;
 
   FakeHost& host(const std::string& name, const std::string& id) {
     auto it = hosts_.find(name);
@@ -203,7 +207,7 @@ class FakeHosts : public HostConnector {
     auto& fails = fail_connect[h.name];
     if (fails > 0) {
       --fails;
-      return Error(connect_fail_code, "cannot reach " + h.name);
+      return Error(connect_fail_code, "cannot reach " + h.name, connect_fail_kind);
     }
     return static_cast<HostPort*>(&host(h.name, h.ref.value));
   }

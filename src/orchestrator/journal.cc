@@ -245,6 +245,21 @@ JournalRecord process_record(JournalRecord::Kind kind, model::TimePoint at,
   return r;
 }
 
+JournalRecord override_record(JournalRecord::Kind kind, model::TimePoint at,
+                              const model::MoRef& cluster, const model::MoRef& vm,
+                              std::optional<model::DrsVmOverride> previous,
+                              std::optional<model::DrsVmOverride> applied, std::string detail) {
+  JournalRecord r;
+  r.kind = kind;
+  r.at = at;
+  r.cluster = cluster;
+  r.vm = vm;
+  r.previous = std::move(previous);
+  r.applied = std::move(applied);
+  r.detail = std::move(detail);
+  return r;
+}
+
 std::string make_session_id(model::TimePoint start, int64_t pid) {
   std::string t = format_time(start);  // 2026-11-26T07:25:00.123Z
   std::string compact;

@@ -109,6 +109,13 @@ JournalRecord process_record(JournalRecord::Kind kind, model::TimePoint at,
                              const model::HostInfo& host, int64_t remote_pid,
                              std::string pin_key, std::string pin_name, std::string detail = {});
 
+/// An Override* record: the VM's override in `cluster`, what was there and what the
+/// session applied.
+JournalRecord override_record(JournalRecord::Kind kind, model::TimePoint at,
+                              const model::MoRef& cluster, const model::MoRef& vm,
+                              std::optional<model::DrsVmOverride> previous,
+                              std::optional<model::DrsVmOverride> applied, std::string detail = {});
+
 /// ISO 8601 UTC with milliseconds, and back.
 std::string format_time(model::TimePoint t);
 std::optional<model::TimePoint> parse_time(const std::string& s);

@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "model/inventory.h"
+#include "model/mac.h"
+#include "orchestrator/nic_key.h"
 
 namespace vmc::orchestrator {
 
@@ -28,8 +30,8 @@ struct Observation {
   model::TimePoint at{};
   std::vector<model::VmInfo> vms;      // the watched VMs as vCenter reports them
   std::vector<model::HostInfo> hosts;  // hosts the session may touch
-  /// (host moref value, lower-case MAC) -> port on that host.
-  std::map<std::pair<std::string, std::string>, NicPort> ports;
+  /// The switch port of each watched NIC on its host.
+  std::map<HostMac, NicPort> ports;
 
   const model::HostInfo* host(const model::MoRef& ref) const {
     for (const auto& h : hosts)
@@ -41,21 +43,10 @@ struct Observation {
       if (h.name == name || h.ref.value == name || h.mgmt_address == name) return &h;
     return nullptr;
   }
-  NicPort port(const model::MoRef& host_ref, const std::string& mac) const {
-    auto it = ports.find({host_ref.value, mac});
+  NicPort port(const model::MoRef& host_ref, const model::Mac& mac) const {
+    auto it = ports.find(HostMac{host_ref, mac});
     return it == ports.end() ? NicPort{} : it->second;
   }
 };
-
-}  // namespace vmc::orchestrator
-
-namespace vmc::orchestrator {
-
-/// MACs are compared lower-case ("00:50:56:AA:..." from a plan matches the API's form).
-inline std::string normalize_mac(std::string mac) {
-  for (char& c : mac)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return mac;
-}
 
 }  // namespace vmc::orchestrator

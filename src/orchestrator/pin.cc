@@ -18,7 +18,7 @@ static std::string target(const Pin& p) {
 
 std::string Pin::key() const {
   return host.value + "|" + target(*this) + "|" + model::to_string(dir) + "|" + vm.value + "|" +
-         mac;
+         mac.str();
 }
 
 std::string Pin::name() const {
@@ -29,7 +29,7 @@ std::string Pin::name() const {
     case PinKind::Uplink:
       return h + " " + uplink + " " + model::to_string(dir);
     case PinKind::Bridge:
-      return h + " " + uplink + " mac " + mac + " " + model::to_string(dir);
+      return h + " " + uplink + " mac " + mac.str() + " " + model::to_string(dir);
   }
   return h;
 }
@@ -38,7 +38,7 @@ std::string Pin::description() const {
   if (kind == PinKind::Uplink) return "uplink " + uplink + " of " + (host_name.empty() ? host.value : host_name);
   std::string s = vm_name.empty() ? vm.value : vm_name;
   if (!nic_label.empty()) s += " " + nic_label;
-  s += " " + mac;
+  s += " " + mac.str();
   if (kind == PinKind::Bridge) s += " (bridge while the port is unknown)";
   return s;
 }

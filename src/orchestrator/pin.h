@@ -7,7 +7,9 @@
 #include <string>
 
 #include "model/inventory.h"
+#include "model/mac.h"
 #include "model/session_spec.h"
+#include "orchestrator/nic_key.h"
 
 namespace vmc::orchestrator {
 
@@ -32,7 +34,7 @@ struct Pin {
   model::Direction dir = model::Direction::Both;
   model::MoRef vm;           // VmPort and Bridge
   std::string vm_name;
-  std::string mac;           // VmPort and Bridge: the NIC's MAC (Bridge filters on it)
+  model::Mac mac;           // VmPort and Bridge: the NIC's MAC (Bridge filters on it)
   std::string nic_label;
 
   /// Stable identity: kind, host, target, direction, VM and NIC MAC. Display names are
@@ -44,6 +46,9 @@ struct Pin {
 
   /// Longer description for logs and pcapng: "testvm1 Network adapter 1 00:50:56:...".
   std::string description() const;
+
+  /// The VM NIC a VmPort or Bridge pin captures.
+  NicKey nic() const { return NicKey{vm, mac}; }
 
   friend bool operator==(const Pin& a, const Pin& b) { return a.key() == b.key(); }
 };

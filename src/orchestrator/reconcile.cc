@@ -44,9 +44,10 @@ std::vector<Direction> directions_for(Direction wanted, const std::string& versi
 bool target_matches(const model::VmTarget& target, const model::VmInfo& vm) {
   if (target.vm.empty()) return false;
   if (target.vm == vm.name || target.vm == vm.path || target.vm == vm.ref.value) return true;
-  const std::string mac = normalize_mac(target.vm);
+  const auto mac = model::Mac::parse(target.vm);
+  if (!mac) return false;
   for (const auto& nic : vm.nics)
-    if (normalize_mac(nic.mac) == mac) return true;
+    if (model::Mac::parse(nic.mac) == mac) return true;
   return false;
 }
 
@@ -56,13 +57,22 @@ std::vector<model::NicInfo> selected_nics(const model::VmTarget& target,
   std::vector<model::NicInfo> out;
   for (const auto& nic : vm.nics) {
     for (const auto& want : target.nics) {
-      if (want == nic.label || normalize_mac(want) == normalize_mac(nic.mac)) {
+      const auto mac = model::Mac::parse(want);
+      if (want == nic.label || (mac && mac == model::Mac::parse(nic.mac))) {
         out.push_back(nic);
         break;
       }
     }
   }
   return out;
+}
+
+std::string start_reason(const Pin& p, const std::vector<std::string>& from) {
+  const std::string who = (p.vm_name.empty() ? p.vm.value : p.vm_name) + " " + p.mac.str();
+  if (from.empty()) return "capture " + who;
+  std::string s = "re-pin " + who + " from";
+  for (const auto& o : from) s += " " + o;
+  return s;
 }
 
 namespace {
@@ -73,24 +83,33 @@ struct OverrideKey {
   friend auto operator<=>(const OverrideKey&, const OverrideKey&) = default;
 };
 
+// A pin wanted, why, and for a VM port the pins of its NIC it replaces.
+struct Want {
+  Pin pin;
+  std::string reason;
+  std::vector<std::string> repin_from;
+};
+
 // Accumulates the desired state in a deterministic order.
 class Desired {
  public:
-  void add(const Pin& p, std::string reason) {
-    if (keys_.insert(p.key()).second) pins_.push_back({p, std::move(reason)});
+  void add(const Pin& p, std::string reason, std::vector<std::string> repin_from = {}) {
+    if (keys_.insert(p.key()).second) pins_.push_back({p, std::move(reason), std::move(repin_from)});
   }
   bool has(const Pin& p) const { return keys_.count(p.key()) != 0; }
-  const std::vector<std::pair<Pin, std::string>>& pins() const { return pins_; }
+  const std::vector<Want>& pins() const { return pins_; }
 
   std::vector<std::string> comments;
   std::vector<std::pair<OverrideKey, std::string>> overrides;  // with the VM name
 
  private:
   std::set<std::string> keys_;
-  std::vector<std::pair<Pin, std::string>> pins_;
+  std::vector<Want> pins_;
 };
 
-bool same_nic(const Pin& p, const MoRef& vm, const std::string& mac) {
+model::Mac mac_of(const model::NicInfo& nic) { return model::Mac::parse(nic.mac).value_or(model::Mac()); }
+
+bool same_nic(const Pin& p, const MoRef& vm, const model::Mac& mac) {
   return p.kind != PinKind::Uplink && p.vm == vm && p.mac == mac;
 }
 
@@ -108,31 +127,27 @@ Pin nic_pin(PinKind kind, const model::HostInfo& host, const model::VmInfo& vm,
   p.dir = dir;
   p.vm = vm.ref;
   p.vm_name = vm.name;
-  p.mac = normalize_mac(nic.mac);
+  p.mac = mac_of(nic);
   p.nic_label = nic.label;
   return p;
 }
 
-// Why a NIC's capture starts: first pin, or a re-pin from what runs for the NIC now.
-std::string start_reason(const Running& running, const Pin& p) {
+// The NIC's port pins running now that a new port pin `p` replaces.
+std::vector<std::string> replaced_port_pins(const Running& running, const Pin& p) {
   std::vector<std::string> old;
   for (const auto& r : running.pins)
     if (r.kind == PinKind::VmPort && same_nic(r, p.vm, p.mac) && r.key() != p.key())
       old.push_back(r.name());
-  const std::string who = (p.vm_name.empty() ? p.vm.value : p.vm_name) + " " + p.mac;
-  if (old.empty()) return "capture " + who;
-  std::string s = "re-pin " + who + " from";
-  for (const auto& o : old) s += " " + o;
-  return s;
+  return old;
 }
 
 void want_vm_nic(const model::SessionSpec& spec, const Observation& obs, const Running& running,
                  const model::VmInfo& vm, const model::HostInfo& host,
                  const model::NicInfo& nic, Desired& desired) {
-  const std::string mac = normalize_mac(nic.mac);
+  const model::Mac mac = mac_of(nic);
   const NicPort port = obs.port(host.ref, mac);
   const auto dirs = directions_for(spec.direction, host.version);
-  const std::string who = vm.name + " " + mac;
+  const std::string who = vm.name + " " + mac.str();
 
   auto want_bridges = [&](const std::string& why) {
     if (!spec.bridge.enabled) return;
@@ -157,7 +172,8 @@ void want_vm_nic(const model::SessionSpec& spec, const Observation& obs, const R
         Pin p = nic_pin(PinKind::VmPort, host, vm, nic, d);
         p.port_id = port.port_id;
         if (!is_running(running, p)) all_port_pins_running = false;
-        desired.add(p, start_reason(running, p));
+        auto old = replaced_port_pins(running, p);
+        desired.add(p, start_reason(p, old), old);
       }
       // A running bridge stays until the port capture runs (it may fail to start).
       if (!all_port_pins_running) {
@@ -247,15 +263,15 @@ std::string stop_reason(const Observation& obs, const Desired& desired, const Pi
     return who + " moved to " + (h != nullptr ? h->name : vm->host.value);
   }
   auto nic = std::find_if(vm->nics.begin(), vm->nics.end(), [&](const model::NicInfo& n) {
-    return normalize_mac(n.mac) == r.mac;
+    return mac_of(n) == r.mac;
   });
-  if (nic == vm->nics.end()) return "NIC " + r.mac + " of " + who + " removed";
-  if (!nic->connected) return "NIC " + r.mac + " of " + who + " disconnected";
-  for (const auto& [p, why] : desired.pins())
+  if (nic == vm->nics.end()) return "NIC " + r.mac.str() + " of " + who + " removed";
+  if (!nic->connected) return "NIC " + r.mac.str() + " of " + who + " disconnected";
+  for (const auto& [p, why, from] : desired.pins())
     if (p.kind == PinKind::VmPort && same_nic(p, r.vm, r.mac) && p.host == r.host) {
-      if (r.kind == PinKind::Bridge) return "port capture of " + who + " " + r.mac + " runs";
+      if (r.kind == PinKind::Bridge) return "port capture of " + who + " " + r.mac.str() + " runs";
       if (p.port_id != r.port_id)
-        return "port of " + who + " " + r.mac + " changed from " + std::to_string(r.port_id) +
+        return "port of " + who + " " + r.mac.str() + " changed from " + std::to_string(r.port_id) +
                " to " + std::to_string(p.port_id);
       return "direction layout changed";
     }
@@ -306,14 +322,16 @@ std::vector<Action> reconcile(const model::SessionSpec& spec, const Observation&
   }
 
   for (int pass = 0; pass < 2; ++pass) {  // port and uplink pins first, then bridges
-    for (const auto& [pin, why] : desired.pins()) {
+    for (const auto& want : desired.pins()) {
+      const Pin& pin = want.pin;
       if ((pin.kind == PinKind::Bridge) != (pass == 1) || is_running(running, pin)) continue;
       Action a;
       a.kind = pin.kind == PinKind::Bridge ? ActionKind::StartBridge : ActionKind::StartPin;
       a.pin = pin;
       a.vm = pin.vm;
       a.vm_name = pin.vm_name;
-      a.reason = why;
+      a.reason = want.reason;
+      a.repin_from = want.repin_from;
       out.push_back(a);
     }
   }

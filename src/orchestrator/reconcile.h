@@ -46,6 +46,9 @@ struct Action {
   model::MoRef vm;       // the VM the action is about (empty for uplink targets)
   std::string vm_name;
   std::string reason;    // why, in words, for logs and pcapng comments
+  /// StartPin of a VM port: the names of the NIC's port pins it replaces (a re-pin as
+  /// the reconciler sees it); empty for the NIC's first pin here.
+  std::vector<std::string> repin_from;
 
   /// "start esx01 port 101 both (re-pin from esx01 port 100 both)"; used by tests.
   std::string to_string() const;
@@ -56,6 +59,10 @@ struct Action {
 /// stopping makes a re-pin overlap the old and new capture wherever both can exist.
 std::vector<Action> reconcile(const model::SessionSpec& spec, const Observation& observed,
                               const Running& running);
+
+/// Why a VM port capture starts: "capture testvm1 00:50:56:..." for the NIC's first pin,
+/// "re-pin testvm1 00:50:56:... from esx01 port 100 both" when it replaces `from`.
+std::string start_reason(const Pin& pin, const std::vector<std::string>& from);
 
 /// Everything to undo at the end of a session: stop every pin, restore every override.
 std::vector<Action> teardown(const Running& running, const std::string& reason);

@@ -36,11 +36,17 @@ model::SessionSpec spec_for(const std::string& vm) {
   return s;
 }
 
+model::Mac mac(const std::string& text) { return model::Mac::parse(text).value(); }
+
+HostMac on(const std::string& host_id, const std::string& mac_text) {
+  return HostMac{MoRef{"HostSystem", host_id}, mac(mac_text)};
+}
+
 Observation world(const std::string& vm_host, std::optional<int64_t> port) {
   Observation o;
   o.hosts = {host("host-1", "esx01", "8.0.3"), host("host-3", "esx03", "6.5.0")};
   o.vms = {vm1(vm_host)};
-  if (port) o.ports[{vm_host, "00:50:56:00:00:01"}] = NicPort{NicPort::State::Known, *port};
+  if (port) o.ports[on(vm_host, "00:50:56:00:00:01")] = NicPort{NicPort::State::Known, *port};
   return o;
 }
 
@@ -89,11 +95,16 @@ TEST(Reconcile, SteadyStateHasNothingToDo) {
 
 TEST(Reconcile, NewPortStartsBeforeOldStops) {
   auto spec = spec_for("testvm1");
-  Running r = running_of(reconcile(spec, world("host-1", 100), Running{}));
+  auto first = reconcile(spec, world("host-1", 100), Running{});
+  ASSERT_EQ(2u, first.size());  // the DRS override, then the first pin
+  EXPECT_EQ("capture testvm1 00:50:56:00:00:01", first[1].reason);
+  EXPECT_TRUE(first[1].repin_from.empty());
+  Running r = running_of(first);
   auto actions = reconcile(spec, world("host-1", 101), r);
   ASSERT_EQ(2u, actions.size());
   EXPECT_EQ("start esx01 port 101 both", actions[0].to_string());
   EXPECT_EQ("re-pin testvm1 00:50:56:00:00:01 from esx01 port 100 both", actions[0].reason);
+  EXPECT_EQ(std::vector<std::string>{"esx01 port 100 both"}, actions[0].repin_from);
   EXPECT_EQ("stop esx01 port 100 both", actions[1].to_string());
   EXPECT_EQ("port of testvm1 00:50:56:00:00:01 changed from 100 to 101", actions[1].reason);
 }
@@ -146,7 +157,7 @@ TEST(Reconcile, UnresolvedPortKeepsWhatRuns) {
   auto spec = spec_for("testvm1");
   Running r = running_of(reconcile(spec, world("host-1", 100), Running{}));
   auto obs = world("host-1", std::nullopt);
-  obs.ports[{"host-1", "00:50:56:00:00:01"}] = NicPort{NicPort::State::Unresolved, 0};
+  obs.ports[on("host-1", "00:50:56:00:00:01")] = NicPort{NicPort::State::Unresolved, 0};
   EXPECT_TRUE(reconcile(spec, obs, r).empty());
 }
 
@@ -166,7 +177,7 @@ TEST(Reconcile, NicAddedAndRemovedPinsFollow) {
   auto obs = world("host-1", 100);
   Running r = running_of(reconcile(spec, obs, Running{}));
   obs.vms[0].nics.push_back(model::NicInfo{4001, "Network adapter 2", "00:50:56:00:00:02", "VM Network", "", "", true});
-  obs.ports[{"host-1", "00:50:56:00:00:02"}] = NicPort{NicPort::State::Known, 105};
+  obs.ports[on("host-1", "00:50:56:00:00:02")] = NicPort{NicPort::State::Known, 105};
   auto added = reconcile(spec, obs, r);
   ASSERT_EQ(std::vector<std::string>({"start esx01 port 105 both"}), strs(added));
   r.pins.push_back(added[0].pin);
@@ -191,7 +202,7 @@ TEST(Reconcile, DisconnectedNicIsNotCaptured) {
 TEST(Reconcile, NicSelectionByLabelOrMac) {
   auto obs = world("host-1", 100);
   obs.vms[0].nics.push_back(model::NicInfo{4001, "Network adapter 2", "00:50:56:00:00:02", "n", "", "", true});
-  obs.ports[{"host-1", "00:50:56:00:00:02"}] = NicPort{NicPort::State::Known, 105};
+  obs.ports[on("host-1", "00:50:56:00:00:02")] = NicPort{NicPort::State::Known, 105};
   model::VmTarget t{"testvm1", {"Network adapter 2"}};
   ASSERT_EQ(1u, selected_nics(t, obs.vms[0]).size());
   ASSERT_EQ(1u, selected_nics(model::VmTarget{"testvm1", {"00:50:56:00:00:01"}}, obs.vms[0]).size());
@@ -251,7 +262,7 @@ TEST(Pin, KeyIgnoresDisplayNames) {
   a.host_name = "esx01";
   a.port_id = 5;
   a.vm = MoRef{"VirtualMachine", "vm-1"};
-  a.mac = "00:50:56:00:00:01";
+  a.mac = mac("00:50:56:00:00:01");
   Pin b = a;
   b.host_name = "renamed";
   b.vm_name = "x";

@@ -17,7 +17,7 @@ json pin_json(const Pin& p) {
   if (p.kind != PinKind::Uplink) {
     j["vm"] = p.vm.value;
     j["vm_name"] = p.vm_name;
-    j["mac"] = p.mac;
+    j["mac"] = p.mac.str();
     j["nic"] = p.nic_label;
   }
   return j;

@@ -15,7 +15,8 @@ Result<orchestrator::FetchedFile> fetch_home(host::HostConnection& conn, const s
                                              const std::string& local_path) {
   auto file = capture::AtomicFile::create(local_path, /*durable=*/true);
   if (!file.ok()) {
-    return Error("onhost.local", "cannot create the local copy: " + file.error().message);
+    return host::kept_on_host(conn.host(), remote_path,
+                              Error("onhost.local", "cannot create the local copy: " + file.error().message));
   }
   const int fd = file->fd();
   const std::string& part = file->temp_path();
@@ -34,8 +35,9 @@ Result<orchestrator::FetchedFile> fetch_home(host::HostConnection& conn, const s
   auto fetched = host::fetch_verified(conn, remote_path, write_all, /*remove=*/false);
   if (!fetched.ok()) return fetched.error();  // `file` goes: no local file is left
   if (auto s = file->commit(); !s) {
-    return Error("onhost.local", conn.host() + ":" + remote_path + ": the local copy could not be saved (" +
-                                     s.error().message + "); the file was kept on the host");
+    return host::kept_on_host(
+        conn.host(), remote_path,
+        Error("onhost.local", "the local copy could not be saved (" + s.error().message + ")"));
   }
   orchestrator::FetchedFile out;
   out.bytes = fetched->bytes;

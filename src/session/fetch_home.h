@@ -12,10 +12,11 @@
 
 namespace vmc::session {
 
-/// Error codes: "onhost.missing" (the host has no such file), "onhost.local" (the local
-/// copy could not be created or saved), and those of host::fetch_verified; on any error the
-/// remote file is kept and no local file is left. A failed `rm` is not an error: the
-/// copy is good; FetchedFile::not_removed says so.
+/// Error codes: "onhost.missing" (the host has no such file: NotFound), "onhost.local"
+/// (the local copy could not be created or saved), and those of host::fetch_verified; on
+/// any other error than "onhost.missing" the remote file is kept, no local file is left and
+/// the message says both where the file is and that it was kept (host::kept_on_host). A
+/// failed `rm` is not an error: the copy is good; FetchedFile::not_removed says so.
 Result<orchestrator::FetchedFile> fetch_home(host::HostConnection& conn, const std::string& remote_path,
                                              const std::string& local_path);
 

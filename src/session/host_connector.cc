@@ -85,6 +85,12 @@ void SshHostConnector::start_attempt(const std::shared_ptr<Entry>& e, const mode
 }
 
 Result<orchestrator::HostPort*> SshHostConnector::connect(const model::HostInfo& host) {
+  auto port = connect_ssh(host);
+  if (!port.ok()) return port.error();
+  return static_cast<orchestrator::HostPort*>(*port);
+}
+
+Result<SshHostPort*> SshHostConnector::connect_ssh(const model::HostInfo& host) {
   auto e = entry(host);
   std::unique_lock lk(e->mu);
   auto take_failure = [&] {
@@ -105,16 +111,17 @@ Result<orchestrator::HostPort*> SshHostConnector::connect(const model::HostInfo&
     if (started) e->done.wait_for(lk, *first_wait_, ended);
     if (e->failed) return take_failure();
     if (!e->port) {
-      return Error("ssh.connecting", "connecting over SSH to " +
-                                         (host.name.empty() ? host.mgmt_address : host.name) +
-                                         " (not answering yet)");
+      return Error("ssh.connecting",
+                   "connecting over SSH to " + (host.name.empty() ? host.mgmt_address : host.name) +
+                       " (not answering yet)",
+                   ErrorKind::Pending);
     }
   }
   if (auto* conn = dynamic_cast<host::SshConnection*>(&e->port->connection())) {
     auto st = conn->ensure_connected();
     if (!st.ok()) return st.error();
   }
-  return static_cast<orchestrator::HostPort*>(e->port.get());
+  return e->port.get();
 }
 
 void SshHostConnector::prepare(const model::HostInfo& host) {

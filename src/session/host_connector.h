@@ -56,6 +56,8 @@ class SshHostConnector : public orchestrator::HostConnector {
   /// "ssh.connecting" while it runs. Connected before: the connection's state
   /// (ssh.disconnected while it is being re-made in the background).
   Result<orchestrator::HostPort*> connect(const model::HostInfo& host) override;
+  /// The same, as the SSH host port it is (on-host output uses its connection).
+  Result<SshHostPort*> connect_ssh(const model::HostInfo& host);
   /// Connects on a background thread (at most once per kPrepareRetry per host). Its
   /// failure is not reported: connect() tries again.
   void prepare(const model::HostInfo& host) override;

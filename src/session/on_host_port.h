@@ -3,20 +3,19 @@
 // the capture stops. Port resolution and left-over kills are the streaming port's.
 //
 //  - start_capture: refuses when the datastore has less free than the reserve
-//    (host::check_space), then runs `pktcap-uw ... -o <dir>/vmc-<session>-<host>-<port>-
-//    <dir>-<n>.pcap` over an SSH channel held open for its life (its PID from `echo $$`,
-//    its end and its stderr seen on the channel; a file capture outlives a dropped
-//    connection, so it is stopped by PID).
+//    (DatastoreWatch), then runs `pktcap-uw ... -o <dir>/<on_host_file_name>` over an SSH
+//    channel held open for its life (its PID from `echo $$`, its end and its stderr seen
+//    on the channel; a file capture outlives a dropped connection, so it is stopped by
+//    PID).
 //  - status: running or ended as the streaming port says, and at most once per
 //    space_check_interval the datastore's free space: below the reserve the session must
 //    end (OnHostEvents::end_session), not restart the capture on a full datastore.
 //  - a capture whose connection was lost goes on writing on the host: status reports it
 //    host_lost; once the host answers, the pin's next start (after its new capture runs)
 //    or the runtime's kill_leftover stops it by PID and fetches its file.
-//  - stop_capture (and a capture found ended by status): kill by PID, fetch the file with
-//    host::fetch_verified into a private staging file beside the output, remove the
-//    remote file only when size and SHA-256 match, then hand its frames to the FrameSink.
-//    A file that cannot be fetched stays on the host; the message names host and path.
+//  - stop_capture (and a capture found ended by status): kill by PID, then CaptureFetcher
+//    brings the file home and hands its frames to the FrameSink; a file that cannot be
+//    fetched stays on the host, named by kept().
 //    Every handle names its remote file, which the runtime journals: a crashed session's
 //    files are fetched by `capture cleanup` (fetch_leftover_file, the streaming port's).
 #pragma once
@@ -35,6 +34,10 @@
 #include "model/inventory.h"
 #include "model/session_spec.h"
 #include "orchestrator/ports.h"
+#include "session/host_connector.h"
+#include "session/on_host_fetch.h"
+#include "session/on_host_space.h"
+#include "session/ssh_host_port.h"
 
 namespace vmc::session {
 
@@ -54,18 +57,12 @@ struct OnHostEvents {
   std::function<void(const std::string&)> note;
 };
 
-/// "vmc-<session>-<host>-<port>-<dir>-<n>.pcap" with every character outside
-/// [A-Za-z0-9._-] replaced by '_' (host names and session ids come from outside).
-std::string on_host_file_name(const std::string& session_id, const orchestrator::Pin& pin,
-                              uint64_t n);
-
 class OnHostPort : public orchestrator::HostPort {
  public:
-  /// `streaming` answers resolve_port and kills for kill_leftover (which also fetches
-  /// the file of a capture of ours cut off with its connection); `conn` is the same
-  /// host's connection. Both must outlive this port.
-  OnHostPort(model::HostInfo info, orchestrator::HostPort& streaming, host::HostConnection& conn,
-             OnHostSettings settings, OnHostEvents events);
+  /// `streaming` (which must outlive this port) answers resolve_port and kills for
+  /// kill_leftover (which also fetches the file of a capture of ours cut off with its
+  /// connection); its connection is this port's.
+  OnHostPort(model::HostInfo info, SshHostPort& streaming, OnHostSettings settings, OnHostEvents events);
   ~OnHostPort() override;
 
   Result<std::optional<int64_t>> resolve_port(const std::string& mac) override;
@@ -77,62 +74,47 @@ class OnHostPort : public orchestrator::HostPort {
   Result<orchestrator::FetchedFile> fetch_leftover_file(const std::string& remote_path,
                                                         const std::string& local_path) override;
 
-  /// Files still on the host (fetch failed): "esx01:/vmfs/volumes/.../x.pcap (why)".
+  /// Files still on the host (fetch failed, or never stopped): "esx01:/vmfs/volumes/.../x.pcap ...".
   std::vector<std::string> kept() const;
   /// Frames handed to sinks from fetched files so far.
-  uint64_t frames_fetched() const;
+  uint64_t frames_fetched() const { return fetcher_.frames(); }
 
  private:
   struct Capture;
-  /// The capture has ended (or been stopped): fetch its file and push its frames.
-  /// `overlapping`: a later capture of the same pin that ran at the same time; it skips
-  /// the frames this one delivered from its start on.
-  void collect(Capture& cap, Capture* overlapping = nullptr);
-  /// Reads a staged pcap and pushes its frames (but those `cap` was told were delivered
-  /// already); returns how many.
-  Result<uint64_t> push_frames(Capture& cap, const std::string& local_path, Capture* overlapping);
-  /// Free space of the capture directory; below the reserve it records that the
-  /// datastore is full and ends the session (once). Returns the message when it is full;
-  /// nullopt when there is room or the space cannot be told now.
-  std::optional<std::string> check_datastore();
-  std::optional<std::string> full_text() const;
   /// Captures cut off with their connection: stop them by PID and fetch their files;
   /// `newer` is the capture just started (it overlaps a cut-off one of its pin).
   void retry_pending(Capture* newer = nullptr);
   void note(const std::string& text);
 
   model::HostInfo info_;
-  orchestrator::HostPort& streaming_;
+  SshHostPort& streaming_;
   host::HostConnection& conn_;
   host::PortResolver resolver_;
   OnHostSettings settings_;
   OnHostEvents events_;
+  DatastoreWatch space_;
+  CaptureFetcher fetcher_;
   mutable std::mutex mu_;
   std::map<std::string, std::shared_ptr<Capture>> captures_;  // by token
   std::vector<std::shared_ptr<Capture>> pending_;  // cut off, not yet stopped and fetched
-  std::vector<std::string> kept_;
   uint64_t next_token_ = 1;
-  uint64_t frames_fetched_ = 0;
-  std::string dir_;                  // the capture directory, once a capture started
-  std::optional<std::string> full_;  // set once the datastore was found full
-  std::chrono::steady_clock::time_point last_space_check_{};
 };
 
-/// orchestrator::HostConnector that gives an OnHostPort per host, over the streaming
-/// ports of `inner` (an SshHostConnector: its ports are SshHostPorts).
+/// orchestrator::HostConnector that gives an OnHostPort per host, over the SSH host
+/// ports of `ssh` (whose connections the captures use).
 class OnHostConnector : public orchestrator::HostConnector {
  public:
-  OnHostConnector(orchestrator::HostConnector& inner, OnHostSettings settings, OnHostEvents events)
-      : inner_(inner), settings_(std::move(settings)), events_(std::move(events)) {}
+  OnHostConnector(SshHostConnector& ssh, OnHostSettings settings, OnHostEvents events)
+      : ssh_(ssh), settings_(std::move(settings)), events_(std::move(events)) {}
 
   Result<orchestrator::HostPort*> connect(const model::HostInfo& host) override;
-  void prepare(const model::HostInfo& host) override { inner_.prepare(host); }
+  void prepare(const model::HostInfo& host) override { ssh_.prepare(host); }
 
   /// Every port's kept files.
   std::vector<std::string> kept() const;
 
  private:
-  orchestrator::HostConnector& inner_;
+  SshHostConnector& ssh_;
   OnHostSettings settings_;
   OnHostEvents events_;
   mutable std::mutex mu_;

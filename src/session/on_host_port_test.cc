@@ -152,14 +152,14 @@ class OnHostPortTest : public ::testing::Test {
     OnHostEvents ev;
     ev.end_session = [this](const std::string& why) { ended_.push_back(why); };
     ev.note = [this](const std::string& what) { notes_.push_back(what); };
-    port_ = std::make_unique<OnHostPort>(host_, *ssh_, *conn_, s, ev);
+    port_ = std::make_unique<OnHostPort>(host_, *ssh_, s, ev);
     pin_.host = host_.ref;
     pin_.host_name = "esx01";
     pin_.port_id = 33554440;
     pin_.dir = model::Direction::Both;
     pin_.vm.value = "vm-1";
     pin_.vm_name = "testvm1";
-    pin_.mac = kVmMac;
+    pin_.mac = model::Mac::parse(kVmMac).value();
   }
   void TearDown() override { std::filesystem::remove_all(staging_); }
 
@@ -206,20 +206,6 @@ class OnHostPortTest : public ::testing::Test {
   bool host_down_ = false;  // `ps` fails (stands for a host that cannot be asked)
   std::vector<std::string> ended_, notes_;
 };
-
-TEST(OnHostFileName, NamesSessionHostPortDirectionAndRun) {
-  Pin pin;
-  pin.host_name = "esx01.lab";
-  pin.port_id = 33554440;
-  pin.dir = model::Direction::In;
-  EXPECT_EQ("vmc-20261126T072500Z-42-esx01.lab-33554440-in-3.pcap",
-            on_host_file_name("20261126T072500Z-42", pin, 3));
-  pin.kind = orchestrator::PinKind::Bridge;
-  pin.uplink = "vmnic0";
-  pin.host_name = "esx 01/../x";
-  pin.dir = model::Direction::Both;
-  EXPECT_EQ("vmc-S-esx_01_.._x-vmnic0-bridge-both-1.pcap", on_host_file_name("S", pin, 1));
-}
 
 TEST_F(OnHostPortTest, WritesOnTheDatastoreAndFetchesAtStop) {
   auto h = start();

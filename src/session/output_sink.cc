@@ -59,7 +59,7 @@ capture::PinInfo OutputSink::info_for(const Pin& pin, model::Direction d) {
   i.direction = d;
   i.vm = pin.vm_name;
   i.nic_label = pin.nic_label;
-  i.mac = pin.mac;
+  i.mac = pin.mac.str();
   return i;
 }
 
@@ -179,11 +179,6 @@ std::optional<std::string> OutputSink::output_failure() {
 void OutputSink::fail(std::string why) {
   std::lock_guard lk(mu_);
   if (!failed_) failed_ = std::move(why);
-}
-
-std::optional<std::string> OutputSink::stop_reason() {
-  std::lock_guard lk(mu_);
-  return out_->stop_reason();
 }
 
 std::vector<std::string> OutputSink::take_errors() {

@@ -43,8 +43,6 @@ class OutputSink : public orchestrator::Sink {
   void fail(std::string why);
   Status finalize(const orchestrator::SessionSummary& summary) override;
 
-  /// A stop condition the output itself reached (packets, bytes), if any.
-  std::optional<std::string> stop_reason();
   /// Errors of streams (corrupt pcap from a host) so far, for the log.
   std::vector<std::string> take_errors();
 

@@ -11,6 +11,7 @@
 #include "host/on_host_output.h"
 #include "host/pktcap_args.h"
 #include "host/text.h"
+#include "model/mac.h"
 #include "session/fetch_home.h"
 
 namespace vmc::session {
@@ -42,31 +43,14 @@ host::PktcapRequest pktcap_request(const orchestrator::CaptureRequest& request, 
   return req;
 }
 
-namespace {
-
-// "00:50:56:aa:bb:cc" -> 6 bytes.
-std::optional<std::array<uint8_t, 6>> mac_bytes(const std::string& mac) {
-  auto norm = host::normalize_mac(mac);
-  if (!norm || norm->size() != 17) return std::nullopt;
-  std::array<uint8_t, 6> out{};
-  for (size_t i = 0; i < 6; ++i) {
-    out[i] = static_cast<uint8_t>(std::stoi(norm->substr(i * 3, 2), nullptr, 16));
-  }
-  return out;
-}
-
-}  // namespace
-
 model::Direction frame_direction(const Pin& pin, std::span<const uint8_t> frame) {
   return FrameDirection(pin)(frame);
 }
 
 FrameDirection::FrameDirection(const Pin& pin) : fixed_(pin.dir) {
   if (pin.dir != model::Direction::Both || pin.kind == PinKind::Uplink || pin.mac.empty()) return;
-  if (auto mac = mac_bytes(pin.mac)) {
-    by_mac_ = true;
-    mac_ = *mac;
-  }
+  by_mac_ = true;
+  mac_ = pin.mac.octets();
 }
 
 model::Direction FrameDirection::operator()(std::span<const uint8_t> frame) const {
@@ -140,7 +124,8 @@ SshHostPort::~SshHostPort() = default;
 Result<std::optional<int64_t>> SshHostPort::resolve_port(const std::string& mac) {
   auto r = resolver_.resolve({mac}, {});
   if (!r.ok()) return r.error().context(info_.name);
-  auto norm = host::normalize_mac(mac).value_or(mac);
+  const auto parsed = model::Mac::parse(mac);
+  const std::string norm = parsed ? parsed->str() : mac;
   auto it = r->ports.find(norm);
   if (it != r->ports.end()) return std::optional<int64_t>(it->second.port_id);
   if (!r->warnings.empty() && r->ports.empty()) {
@@ -195,7 +180,7 @@ Status SshHostPort::stop_capture(const CaptureHandle& handle) {
   }
   auto r = cap->proc->stop();
   if (!r.ok()) {
-    if (r.error().code == "pktcap.no-pid") return Status();
+    if (r.error().is(ErrorKind::NotFound)) return Status();
     return r.error().context(info_.name);
   }
   cap->report_drops();
@@ -223,7 +208,7 @@ CaptureStatus SshHostPort::status(const CaptureHandle& handle) {
   std::optional<std::pair<int64_t, std::string>> port;
   auto now = std::chrono::steady_clock::now();
   if (cap->pin.kind == PinKind::VmPort && now - cap->last_port_check >= kPortCheckInterval) {
-    port = std::make_pair(cap->pin.port_id, cap->pin.mac);
+    port = std::make_pair(cap->pin.port_id, cap->pin.mac.str());
     cap->last_port_check = now;
   }
   auto h = cap->proc->health(port ? &resolver_ : nullptr, port);

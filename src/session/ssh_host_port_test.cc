@@ -33,7 +33,7 @@ class SshHostPortTest : public ::testing::Test {
     pin_.port_id = 33554440;
     pin_.dir = model::Direction::Both;
     pin_.vm.value = "vm-1";
-    pin_.mac = "00:50:56:00:00:01";
+    pin_.mac = model::Mac::parse("00:50:56:00:00:01").value();
   }
   orchestrator::CaptureHandle start() {
     orchestrator::CaptureRequest req;
@@ -108,7 +108,7 @@ TEST(FrameDirection, BySourceMacForBothDirectionsOfAVmPort) {
   Pin pin;
   pin.kind = orchestrator::PinKind::VmPort;
   pin.dir = model::Direction::Both;
-  pin.mac = "00:50:56:AA:bb:01";
+  pin.mac = model::Mac::parse("00:50:56:AA:bb:01").value();
   std::vector<uint8_t> from_vm(60, 0), to_vm(60, 0);
   const uint8_t vm[6] = {0x00, 0x50, 0x56, 0xaa, 0xbb, 0x01};
   std::copy(vm, vm + 6, from_vm.begin() + 6);  // source
@@ -124,7 +124,7 @@ TEST(FrameDirection, BySourceMacForBothDirectionsOfAVmPort) {
   pin.kind = orchestrator::PinKind::Uplink;  // many MACs: cannot be told
   EXPECT_EQ(model::Direction::Both, FrameDirection(pin)(from_vm));
   pin.kind = orchestrator::PinKind::VmPort;
-  pin.mac = "not a mac";
+  pin.mac = model::Mac::parse("not a mac").value_or(model::Mac());  // no MAC: cannot be told
   EXPECT_EQ(model::Direction::Both, FrameDirection(pin)(from_vm));
 }
 

@@ -29,7 +29,7 @@ Result<std::vector<model::VmInfo>> VCenterAdapter::watched_vms() {
     if (std::find(removed_.begin(), removed_.end(), ref) != removed_.end()) continue;
     auto vm = vc_.vm_info(ref);
     if (!vm.ok()) {
-      if (vm.error().code == "ManagedObjectNotFound" || vm.error().code == "vm.not-found") {
+      if (vm.error().is(ErrorKind::NotFound)) {
         removed_.push_back(ref);  // deleted while captured: its pins stop
         continue;
       }

@@ -9,23 +9,42 @@
 
 namespace vmc {
 
+/// What kind of failure an Error is, for a caller that must decide what to do next. The
+/// adapter that raises the error sets it; callers branch on the kind, never on `code`.
+enum class ErrorKind {
+  Failed,     // nothing more to know: say it (the default)
+  Transient,  // the peer cannot be reached now and is being reconnected: ask again any time
+  Pending,    // not ready yet (a first connection still being made): ask again any time
+  Refused,    // trust or permission refused (host key, certificate, login, privilege):
+              // retrying does not help until someone acts
+  Invalid,    // our own setting is wrong (a configuration file): fix it
+  NotFound,   // what was named does not exist (a VM, a file, a process)
+};
+
 /// What went wrong, said so that the user knows what to do. `code` is a short stable
-/// token tests and scripts can match (e.g. "NotAuthenticated", "ssh.hostkey",
-/// "plan.unknown-key"); `message` is the full sentence for humans.
+/// token for people, tests and scripts (e.g. "NotAuthenticated", "ssh.hostkey",
+/// "plan.unknown-key"); `message` is the full sentence for humans; `kind` is what
+/// code branches on.
 struct Error {
   std::string code;
   std::string message;
+  ErrorKind kind = ErrorKind::Failed;
 
   Error() = default;
-  Error(std::string c, std::string m) : code(std::move(c)), message(std::move(m)) {}
+  Error(std::string c, std::string m, ErrorKind k = ErrorKind::Failed)
+      : code(std::move(c)), message(std::move(m)), kind(k) {}
 
-  /// Prefixes the message with context ("esx01: " + message), keeping the code; a
+  bool is(ErrorKind k) const { return kind == k; }
+
+  /// Prefixes the message with context ("esx01: " + message), keeping code and kind; a
   /// message that already starts so is kept as it is (no "esx01: esx01: ...").
   [[nodiscard]] Error context(const std::string& what) const {
     const std::string prefix = what + ": ";
     if (message.compare(0, prefix.size(), prefix) == 0) return *this;
-    return Error(code, prefix + message);
+    return Error(code, prefix + message, kind);
   }
+  /// The same failure said in other words (code and kind kept).
+  [[nodiscard]] Error reworded(std::string m) const { return Error(code, std::move(m), kind); }
 };
 
 template <typename T>

@@ -30,6 +30,16 @@ TEST(Result, ContextPrefixesMessageKeepsCode) {
   EXPECT_EQ("esx01x: esx01: permission denied", c.context("esx01x").message);
 }
 
+TEST(Result, KindSurvivesContextAndRewording) {
+  Error e("ssh.hostkey-changed", "the host key CHANGED", ErrorKind::Refused);
+  EXPECT_TRUE(e.context("esx01").is(ErrorKind::Refused));
+  Error r = e.reworded("esx01: refused");
+  EXPECT_EQ("ssh.hostkey-changed", r.code);
+  EXPECT_EQ("esx01: refused", r.message);
+  EXPECT_EQ(ErrorKind::Refused, r.kind);
+  EXPECT_TRUE(Error("x", "plain").is(ErrorKind::Failed));
+}
+
 TEST(Result, VoidStatus) {
   Status s;
   EXPECT_TRUE(s.ok());

@@ -27,7 +27,7 @@ std::string to_string(const DrsSaved& s) {
 
 Error DrsOverride::explain(const Error& e, const model::MoRef& cluster,
                            const std::string& what) const {
-  if (e.code == "NoPermission" || e.code == "NotAuthorized") {
+  if (e.is(ErrorKind::Refused)) {
     return Error("drs.no-permission",
                  what + " on cluster " + cluster.value +
                      " needs the privilege Host.Inventory.EditCluster, which this user lacks (" +

@@ -122,7 +122,9 @@ TEST(DrsOverride, ClearErrorsForDisabledOverridesAndMissingPrivilege) {
   EXPECT_TRUE(f.cluster.applied.empty());
 
   f.cluster.info.vm_overrides_enabled = true;
-  f.cluster.apply_error = Error("NoPermission", "Permission to perform this operation was denied.");
+  // As SoapBinding raises it (fault_kind: Refused).
+  f.cluster.apply_error =
+      Error("NoPermission", "Permission to perform this operation was denied.", ErrorKind::Refused);
   auto denied = f.drs.set(kCluster, kVm, "manual");
   ASSERT_FALSE(denied.ok());
   EXPECT_EQ(denied.error().code, "drs.no-permission");

@@ -25,6 +25,12 @@ bool plausible_type_name(std::string_view s) {
 
 }  // namespace
 
+ErrorKind fault_kind(std::string_view type) {
+  if (type == "ManagedObjectNotFound") return ErrorKind::NotFound;
+  if (type == "InvalidLogin" || type == "NoPermission" || type == "NotAuthorized") return ErrorKind::Refused;
+  return ErrorKind::Failed;
+}
+
 std::string fault_type_from_detail(std::string_view xml) {
   // First start tag that is not a declaration, comment or end tag.
   size_t pos = 0;

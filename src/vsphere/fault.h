@@ -4,6 +4,8 @@
 #include <string>
 #include <string_view>
 
+#include "util/result.h"
+
 namespace vmc::vsphere {
 
 /// The vim25 fault type a SOAP fault <detail> names: the xsi:type of its first element
@@ -11,6 +13,10 @@ namespace vmc::vsphere {
 /// (<NotAuthenticatedFault> -> "NotAuthenticated"). Namespace prefixes are dropped.
 /// Empty when the detail names nothing recognisable.
 std::string fault_type_from_detail(std::string_view detail_xml);
+
+/// What a vim25 fault means to a caller: ManagedObjectNotFound is NotFound; InvalidLogin,
+/// NoPermission and NotAuthorized are Refused; any other is Failed.
+ErrorKind fault_kind(std::string_view fault_type);
 
 /// The session cookie to send back from a Set-Cookie header value: its first
 /// `name=value` pair if the name is `vmware_soap_session`, else empty.

@@ -5,6 +5,15 @@
 namespace vmc::vsphere {
 namespace {
 
+TEST(Fault, KindOfEachFaultACallerActsOn) {
+  EXPECT_EQ(ErrorKind::NotFound, fault_kind("ManagedObjectNotFound"));
+  EXPECT_EQ(ErrorKind::Refused, fault_kind("InvalidLogin"));
+  EXPECT_EQ(ErrorKind::Refused, fault_kind("NoPermission"));
+  EXPECT_EQ(ErrorKind::Refused, fault_kind("NotAuthorized"));
+  EXPECT_EQ(ErrorKind::Failed, fault_kind("NotAuthenticated"));
+  EXPECT_EQ(ErrorKind::Failed, fault_kind("SoapFault"));
+}
+
 TEST(FaultTypeFromDetail, PrefersXsiType) {
   EXPECT_EQ(fault_type_from_detail(
                 "<InvalidLoginFault xmlns=\"urn:vim25\" xsi:type=\"InvalidLogin\"></InvalidLoginFault>"),

@@ -21,14 +21,9 @@ std::string path_of(const std::string& url) {
 
 }  // namespace
 
-bool is_connection_error(const Error& e) {
-  if (e.code == "vsphere.connect") return true;
-  if (e.code == "vsphere.http") {
-    // 502/503/504 while vCenter restarts its services; 4xx will not get better.
-    return e.message.find("HTTP 5") != std::string::npos;
-  }
-  return false;
-}
+// The connection failed, or vCenter answered 502/503/504 while it restarts its services
+// (SoapBinding says so with Transient); a 4xx will not get better.
+bool is_connection_error(const Error& e) { return e.is(ErrorKind::Transient); }
 
 Session::Session(ConnectOptions options, HttpWire* wire, Sleeper* sleeper, int max_reconnects)
     : options_(std::move(options)), wire_(wire), sleeper_(sleeper), max_reconnects_(max_reconnects) {
@@ -53,8 +48,9 @@ Status Session::open() {
   // Login sends the password.
   auto versions = binding_->http_get(path_of(options_.url) + "/vimServiceVersions.xml");
   if (!versions.ok()) {
-    const auto& code = versions.error().code;
-    if (is_connection_error(versions.error()) || code.rfind("vsphere.tls", 0) == 0) {
+    // Unreachable, or TLS refused or set up wrong: no later request would do better.
+    const Error& e = versions.error();
+    if (is_connection_error(e) || e.is(ErrorKind::Refused) || e.is(ErrorKind::Invalid)) {
       return versions.error();
     }
     binding_->set_api_version("");  // unknown: let the server use its default
@@ -75,9 +71,9 @@ Status Session::login() {
   }
   auto s = vim_->login(service_.session_manager, options_.user, options_.password);
   if (!s.ok()) {
-    if (s.error().code == "InvalidLogin") {
-      return Error("InvalidLogin", "login to " + options_.url + " as " + options_.user +
-                                       " refused: " + s.error().message);
+    if (s.error().is(ErrorKind::Refused)) {
+      return s.error().reworded("login to " + options_.url + " as " + options_.user +
+                                " refused: " + s.error().message);
     }
     return s.error();
   }
@@ -101,10 +97,10 @@ Status Session::reconnect_with_backoff(int& attempts) {
     if (last.ok()) return last;
     if (!is_connection_error(last.error())) return last;
   }
-  return Error(last.ok() ? "vsphere.connect" : last.error().code,
-               "gave up reconnecting to " + options_.url + " after " +
-                   std::to_string(max_reconnects_) + " attempts" +
-                   (last.ok() ? std::string() : ": " + last.error().message));
+  const std::string gave_up = "gave up reconnecting to " + options_.url + " after " +
+                              std::to_string(max_reconnects_) + " attempts";
+  if (last.ok()) return Error("vsphere.connect", gave_up, ErrorKind::Transient);
+  return last.error().reworded(gave_up + ": " + last.error().message);
 }
 
 void Session::set_io_timeout(int seconds) {

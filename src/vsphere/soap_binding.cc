@@ -238,7 +238,7 @@ Status SoapBinding::configure_tls(const TlsOptions& tls) {
         return Error("vsphere.tls.thumbprint",
                      "thumbprint '" + tls.thumbprint +
                          "' is not hexadecimal: give the SHA-256 fingerprint as shown by "
-                         "`openssl x509 -noout -fingerprint -sha256`");
+                         "`openssl x509 -noout -fingerprint -sha256`", ErrorKind::Invalid);
       }
       want.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
     }
@@ -246,7 +246,7 @@ Status SoapBinding::configure_tls(const TlsOptions& tls) {
       return Error("vsphere.tls.thumbprint",
                    "thumbprint '" + tls.thumbprint + "' has " + std::to_string(want.size() / 2) +
                        " bytes, a SHA-256 fingerprint has 32 (SHA-1 thumbprints are not "
-                       "accepted)");
+                       "accepted)", ErrorKind::Invalid);
     }
     if (!pin_) pin_ = new PinHolder;
     pin_->expected = want;
@@ -261,7 +261,7 @@ Status SoapBinding::configure_tls(const TlsOptions& tls) {
     return Error("vsphere.tls", "cannot set up TLS" +
                                     (tls.ca_file.empty() ? std::string()
                                                          : " with CA file " + tls.ca_file) +
-                                    ": " + detail);
+                                    ": " + detail, ErrorKind::Invalid);
   }
   if (pin_ && soap_->ctx) SSL_CTX_set_ex_data(soap_->ctx, pin_index(), pin_);
   return {};
@@ -300,14 +300,14 @@ Error SoapBinding::error_from_soap(const char* operation, int rc) {
   const std::string op = operation;
   const std::string server = server_of(endpoint_);
   if (wire_state_ && wire_state_->error) {
-    return Error("vsphere.connect", op + ": " + wire_state_->error->message);
+    return Error("vsphere.connect", op + ": " + wire_state_->error->message, ErrorKind::Transient);
   }
   if (pin_ && pin_->mismatch) {
     return Error("vsphere.tls.thumbprint",
                  server + " presented a certificate with SHA-256 thumbprint " +
                      colon_hex(pin_->seen) + ", not the pinned " +
                      colon_hex(pin_->expected) +
-                     ": check the thumbprint, or that nothing intercepts the connection");
+                     ": check the thumbprint, or that nothing intercepts the connection", ErrorKind::Refused);
   }
   if (rc == SOAP_FAULT || rc == SOAP_CLI_FAULT || rc == SOAP_SVR_FAULT) {
     const char* fs = soap_->fault ? soap_->fault->faultstring : nullptr;
@@ -322,7 +322,7 @@ Error SoapBinding::error_from_soap(const char* operation, int rc) {
     if (type.empty() && detail && detail->__any) type = fault_type_from_detail(detail->__any);
     if (type.empty()) type = "SoapFault";
     std::string message = fs && *fs ? fs : type + " (the server gave no message)";
-    return Error(type, message);
+    return Error(type, message, fault_kind(type));
   }
   std::string text = soap_text(soap_);
   if (rc == SOAP_EOF && soap_->recv_maxlength > 0 && soap_->count > soap_->recv_maxlength) {
@@ -338,13 +338,14 @@ Error SoapBinding::error_from_soap(const char* operation, int rc) {
                    op + ": TLS with " + server + " failed: " + text +
                        ". If the certificate is not signed by a CA this machine trusts, "
                        "pass the CA with --ca-file (GOVC_TLS_CA_CERTS) or pin it with "
-                       "--thumbprint; --insecure turns verification off");
+                       "--thumbprint; --insecure turns verification off", ErrorKind::Refused);
     case SOAP_TCP_ERROR:
-      return Error("vsphere.connect", op + ": cannot talk to " + server + ": " + text);
+      return Error("vsphere.connect", op + ": cannot talk to " + server + ": " + text, ErrorKind::Transient);
     case SOAP_EOF:
       return Error("vsphere.connect", op + ": the reply from " + server +
                                           " ended before it was complete (connection closed, "
-                                          "timed out, or a truncated message): " + text);
+                                          "timed out, or a truncated message): " + text,
+                   ErrorKind::Transient);
     case SOAP_TAG_MISMATCH:
     case SOAP_TYPE:
     case SOAP_SYNTAX_ERROR:
@@ -366,7 +367,8 @@ Error SoapBinding::error_from_soap(const char* operation, int rc) {
   if (rc == SOAP_HTTP_ERROR || (rc >= 100 && rc < 600)) {
     return Error("vsphere.http", op + ": " + server + " answered HTTP " +
                                      (rc >= 100 ? std::to_string(rc) : std::string("error")) +
-                                     ": " + text);
+                                     ": " + text,
+                 rc >= 500 && rc < 600 ? ErrorKind::Transient : ErrorKind::Failed);
   }
   return Error("vsphere.soap", op + ": " + text);
 }

@@ -19,9 +19,11 @@ bool is_vm_id(const std::string& s) {
 }
 
 Error not_found(const std::string& what, const std::string& spec) {
-  return Error("vm.not-found", "no VM " + what + " '" + spec +
-                                   "' in this vCenter: check the name (names are case-sensitive), "
-                                   "or give its inventory path or id (vm-NN)");
+  return Error("vm.not-found",
+               "no VM " + what + " '" + spec +
+                   "' in this vCenter: check the name (names are case-sensitive), "
+                   "or give its inventory path or id (vm-NN)",
+               ErrorKind::NotFound);
 }
 
 }  // namespace
@@ -92,7 +94,7 @@ Result<model::VmInfo> VCenter::vm_info(const model::MoRef& vm) {
     auto p = impl_->props(vm, {"name", "runtime.host", "runtime.powerState", "runtime.bootTime",
                                "config.hardware.device"});
     if (!p.ok()) {
-      if (p.error().code == "ManagedObjectNotFound") return not_found("with id", vm.value);
+      if (p.error().is(ErrorKind::NotFound)) return not_found("with id", vm.value);
       return p.error();
     }
     info.name = string_value((*p)["name"]).value_or("");
@@ -131,7 +133,7 @@ Result<model::VmInfo> VCenter::find_vm(const std::string& spec) {
     return vm_info(**r);
   }
   // NIC MAC or name: one pass over every VM.
-  const std::string mac = normalize_mac(spec);
+  const std::string mac = mac_text(spec);
   const std::vector<std::string> paths =
       mac.empty() ? std::vector<std::string>{"name"} : std::vector<std::string>{"config.hardware.device"};
   std::vector<model::MoRef> matches;

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <map>
 
+#include "model/mac.h"
 #include "vsphere/vim_client.h"
 
 namespace vmc::vsphere {
@@ -144,27 +145,9 @@ std::vector<const vim25__HostPortGroup*> portgroups_value(const xsd__anyType* v)
   return out;
 }
 
-std::string normalize_mac(const std::string& mac) {
-  std::string out;
-  int pairs = 0;
-  size_t i = 0;
-  while (i < mac.size()) {
-    if (i + 1 >= mac.size() || !std::isxdigit(static_cast<unsigned char>(mac[i])) ||
-        !std::isxdigit(static_cast<unsigned char>(mac[i + 1]))) {
-      return {};
-    }
-    if (pairs) out.push_back(':');
-    out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(mac[i]))));
-    out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(mac[i + 1]))));
-    ++pairs;
-    i += 2;
-    if (i < mac.size()) {
-      if (mac[i] != ':' && mac[i] != '-') return {};
-      ++i;
-      if (i == mac.size()) return {};
-    }
-  }
-  return pairs == 6 ? out : std::string();
+std::string mac_text(const std::string& mac) {
+  auto m = model::Mac::parse(mac);
+  return m ? m->str() : std::string();
 }
 
 std::vector<model::NicInfo> nics_from_devices(
@@ -176,7 +159,7 @@ std::vector<model::NicInfo> nics_from_devices(
     model::NicInfo nic;
     nic.device_key = card->key;
     if (card->deviceInfo) nic.label = card->deviceInfo->label;
-    if (card->macAddress) nic.mac = normalize_mac(*card->macAddress);
+    if (card->macAddress) nic.mac = mac_text(*card->macAddress);
     if (card->connectable) nic.connected = card->connectable->connected;
     const vim25__VirtualDeviceBackingInfo* b = card->backing;
     if (b) {
@@ -243,7 +226,7 @@ std::vector<model::PortInfo> ports_from_portgroups(
       }
       for (const auto& m : p->mac) {
         model::PortInfo pi = base;
-        pi.mac = normalize_mac(m);
+        pi.mac = mac_text(m);
         out.push_back(std::move(pi));
       }
     }

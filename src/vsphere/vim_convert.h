@@ -35,8 +35,8 @@ const vim25__HostNetworkInfo* network_value(const xsd__anyType* v);
 
 // ---- Conversions ----
 
-/// "00:50:56:AA:bb:cc" -> "00:50:56:aa:bb:cc"; empty when not six hex pairs.
-std::string normalize_mac(const std::string& mac);
+/// vCenter's MAC text in model::Mac's form; empty when it is no MAC.
+std::string mac_text(const std::string& mac);
 
 /// Ethernet cards among `devices` (VirtualEthernetCard and its subclasses), in order.
 std::vector<model::NicInfo> nics_from_devices(const std::vector<const vim25__VirtualDevice*>& devices);

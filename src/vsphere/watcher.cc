@@ -59,7 +59,7 @@ class VimWatcher : public Watcher {
     auto u = impl_.session.run([&](VimClient& v) { return v.wait_for_updates(pc_, version_, secs); });
     if (!u.ok()) {
       // A new session (re-login, vCenter restart) dropped our collector and filter.
-      if (impl_.session.generation() != generation_ || u.error().code == "ManagedObjectNotFound") {
+      if (impl_.session.generation() != generation_ || u.error().is(ErrorKind::NotFound)) {
         if (auto st = resync(out); !st) return st.error();
         return out;
       }

@@ -8,7 +8,7 @@ packages=(
   build-essential cmake ninja-build pkg-config
   # libraries
   gsoap libgsoap-dev libssl-dev libpcap-dev libyaml-cpp-dev libspdlog-dev libfmt-dev
-  libssh-dev libcli11-dev nlohmann-json3-dev zlib1g-dev
+  libssh-dev libcli11-dev nlohmann-json3-dev zlib1g-dev libtins-dev
   # tests
   libgtest-dev libgmock-dev tshark openssh-client time python3 curl
   # sanitizers and fuzzing (clang's libFuzzer, ASan/UBSan/TSan runtimes, the symbolizer

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <map>
 #include <random>
 
 #include "report/test_frames.h"
@@ -332,6 +334,56 @@ TEST(FrameParser, RandomDamageNeverThrows) {
     f.resize(rng() % (f.size() + 1));
     EXPECT_NO_THROW(parse_boot_frame(f, i, static_cast<uint32_t>(rng() % 2000)));
   }
+}
+
+}  // namespace
+}  // namespace vmc::report
+
+namespace vmc::report {
+namespace {
+
+// The lab's frames of every boot scenario (testdata/lab-frames.txt, made by the lab's
+// own builders) read as the scenario means them.
+TEST(FrameParser, TheLabsScenarioFrames) {
+  std::ifstream in(std::string(VMC_SOURCE_DIR) + "/src/report/testdata/lab-frames.txt");
+  ASSERT_TRUE(in) << "testdata/lab-frames.txt";
+  std::map<std::string, BootEvent> ev;
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty() || line[0] == '#') continue;
+    const auto sp = line.find(' ');
+    std::vector<uint8_t> f;
+    for (size_t i = sp + 1; i + 1 < line.size(); i += 2) f.push_back(static_cast<uint8_t>(std::stoi(line.substr(i, 2), nullptr, 16)));
+    ev[line.substr(0, sp)] = parse_boot_frame(f, 0);
+  }
+  const std::map<std::string, std::string> want = {
+      {"nak", "DHCP NAK xid 0x01020304 00:50:56:80:00:01 server 10.255.255.254"},
+      {"init-reboot", "DHCP REQUEST xid 0x01020304 00:50:56:80:00:01 requested 192.168.1.1"},
+      {"decline", "DHCP DECLINE xid 0x05060708 00:50:56:80:00:01 server 10.255.255.254 requested 10.254.0.1"},
+      {"pxe-offer", "DHCP OFFER xid 0x0a0b0c0d 00:50:56:80:00:01 server 10.255.255.254 yiaddr 10.128.0.1"},
+      {"pxe-discover", "DHCP DISCOVER xid 0x0a0b0c0d 00:50:56:80:00:01"},
+      {"arp-probe", "ARP probe 00:50:56:80:00:01 0.0.0.0 -> 00:00:00:00:00:00 10.254.0.1"},
+      {"arp-defend", "ARP reply 02:00:5e:00:00:99 10.254.0.1 -> 00:50:56:80:00:01 0.0.0.0"},
+      {"arp-announce", "ARP announcement 00:50:56:80:00:01 10.128.0.1 -> 00:00:00:00:00:00 10.128.0.1"},
+      {"tftp-rrq", "TFTP RRQ pxelinux.0"},
+      {"tftp-error", "TFTP ERROR 1 File not found"},
+      {"rs", "ICMPv6 type 133"},
+      {"solicit", "DHCPv6 SOLICIT xid 0xabcdef"},
+      {"rarp", "ARP RARP 00:50:56:80:00:01 0.0.0.0 -> 00:50:56:80:00:01 0.0.0.0"},
+  };
+  ASSERT_EQ(ev.size(), want.size());
+  for (const auto& [name, text] : want) {
+    const BootEvent& e = ev[name];
+    EXPECT_EQ(describe(e), text) << name << ": " << e.problem;
+    EXPECT_FALSE(e.truncated) << name;
+  }
+  const DhcpInfo* pxe = ev["pxe-offer"].dhcp();
+  EXPECT_EQ(pxe->vendor_class, "PXEClient");
+  EXPECT_EQ(pxe->tftp_server, "10.255.255.254");
+  EXPECT_EQ(pxe->boot_file, "pxelinux.0");
+  EXPECT_EQ(ev["pxe-discover"].dhcp()->vendor_class, "PXEClient:Arch:00000:UNDI:002001");
+  EXPECT_EQ(ev["nak"].dhcp()->message, "requested address not on this network");
+  EXPECT_TRUE(ev["nak"].dst_mac.broadcast());
+  EXPECT_EQ(*ev["solicit"].dhcpv6()->client_mac, ev["rs"].src_mac);
 }
 
 }  // namespace

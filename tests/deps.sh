@@ -8,9 +8,11 @@ packages=(
   build-essential cmake ninja-build pkg-config
   # libraries
   gsoap libgsoap-dev libssl-dev libpcap-dev libyaml-cpp-dev libspdlog-dev libfmt-dev
-  libssh-dev libcli11-dev nlohmann-json3-dev zlib1g-dev
+  libssh-dev libcli11-dev nlohmann-json3-dev zlib1g-dev libtins-dev
   # tests
   libgtest-dev libgmock-dev tshark openssh-client time python3 curl
+  # the boot report's JSON checked against its schema (src/report/report_json_test.cc)
+  python3-jsonschema
   # sanitizers and fuzzing (clang's libFuzzer, ASan/UBSan/TSan runtimes, the symbolizer
   # for their reports; PyYAML turns ../shared's recorded replies into fuzz seeds)
   clang libclang-rt-14-dev llvm python3-yaml

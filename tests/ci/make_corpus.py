@@ -308,6 +308,91 @@ JOURNAL = "\n".join([
 ]) + "\n"
 
 
+# ---- boot frames (fuzz_boot_frame: the first byte's low bit marks a frame cut by the
+# snaplen; the rest is one Ethernet frame) -------------------------------------------
+
+VM_MAC = bytes.fromhex("00505680 0001".replace(" ", ""))
+GW_MAC = bytes.fromhex("02005e000001")
+BCAST = b"\xff" * 6
+
+
+def ip4(a):
+    return bytes(int(x) for x in a.split("."))
+
+
+def eth(dst, src, etype, payload, vlan=None):
+    tag = struct.pack(">HH", 0x8100, vlan) if vlan is not None else b""
+    f = dst + src + tag + struct.pack(">H", etype) + payload
+    return f + bytes(max(0, 60 - len(f)))
+
+
+def ipv4(src, dst, proto, payload, options=b""):
+    hl = 20 + len(options)
+    return struct.pack(">BBHHHBBH4s4s", 0x40 | hl // 4, 0, hl + len(payload), 1, 0, 64, proto, 0,
+                       ip4(src), ip4(dst)) + options + payload
+
+
+def udp(sport, dport, payload):
+    return struct.pack(">HHHH", sport, dport, 8 + len(payload), 0) + payload
+
+
+def dhcp(op, mtype, opts, yiaddr="0.0.0.0", siaddr="0.0.0.0", file=b""):
+    b = struct.pack(">BBBBIHH4s4s4s4s", op, 1, 6, 0, 0xdeadbeef, 0, 0, bytes(4), ip4(yiaddr), ip4(siaddr), bytes(4))
+    b += VM_MAC + bytes(10) + bytes(64) + file + bytes(128 - len(file))
+    b += bytes([99, 130, 83, 99, 53, 1, mtype])
+    for code, val in opts:
+        b += bytes([code, len(val)]) + val
+    b += b"\xff"
+    return b + bytes(max(0, 300 - len(b)))
+
+
+def client(msg, vlan=None, options=b""):
+    return eth(BCAST, VM_MAC, 0x0800, ipv4("0.0.0.0", "255.255.255.255", 17, udp(68, 67, msg), options), vlan)
+
+
+def server(msg, broadcast=False):
+    dst, to = (BCAST, "255.255.255.255") if broadcast else (VM_MAC, "10.128.0.1")
+    return eth(dst, GW_MAC, 0x0800, ipv4("10.255.255.254", to, 17, udp(67, 68, msg)))
+
+
+def arp(op, sha, spa, tha, tpa, dst):
+    return eth(dst, sha, 0x0806, struct.pack(">HHBBH", 1, 0x0800, 6, 4, op) + sha + ip4(spa) + tha + ip4(tpa))
+
+
+def ipv6(src, dst, nh, payload):
+    return struct.pack(">IHBB", 0x60000000, len(payload), nh, 255) + src + dst + payload
+
+
+LL = bytes.fromhex("fe800000000000000250 56fffe800001".replace(" ", ""))
+
+
+def boot_frame_seeds(corpus):
+    t = "fuzz_boot_frame"
+    cid = (61, b"\x01" + VM_MAC)
+    write(corpus, t, "dhcp-discover", b"\0" + client(dhcp(1, 1, [cid, (12, b"testvm1"), (55, bytes([1, 3, 6, 15]))])))
+    write(corpus, t, "dhcp-offer-pxe", b"\0" + server(dhcp(2, 2, [(54, ip4("10.255.255.254")), (51, struct.pack(">I", 86400)),
+                                                               (60, b"PXEClient"), (66, b"10.255.255.254"),
+                                                               (67, b"pxelinux.0")], "10.128.0.1", "10.255.255.254",
+                                                              b"pxelinux.0")))
+    write(corpus, t, "dhcp-nak", b"\0" + server(dhcp(2, 6, [(54, ip4("10.255.255.254")), (56, b"wrong network")]), True))
+    write(corpus, t, "dhcp-decline", b"\0" + client(dhcp(1, 4, [cid, (50, ip4("10.254.0.1")), (54, ip4("10.255.255.254"))])))
+    write(corpus, t, "dhcp-vlan-ipopts", b"\0" + client(dhcp(1, 3, [cid, (50, ip4("10.128.0.1"))]), 42, b"\x01\x01\x01\x00"))
+    write(corpus, t, "dhcp-cut", b"\1" + client(dhcp(1, 1, [cid]))[:200])
+    write(corpus, t, "arp-probe", b"\0" + arp(1, VM_MAC, "0.0.0.0", bytes(6), "10.254.0.1", BCAST))
+    write(corpus, t, "arp-reply", b"\0" + arp(2, bytes.fromhex("02005e000099"), "10.254.0.1", VM_MAC, "0.0.0.0", VM_MAC))
+    write(corpus, t, "tftp-rrq", b"\0" + eth(GW_MAC, VM_MAC, 0x0800, ipv4("10.128.0.1", "10.255.255.254", 17,
+                                                                      udp(2070, 69, b"\0\1pxelinux.0\0octet\0"))))
+    write(corpus, t, "tftp-error", b"\0" + eth(VM_MAC, GW_MAC, 0x0800, ipv4("10.255.255.254", "10.128.0.1", 17,
+                                                                        udp(49152, 2070, b"\0\5\0\1File not found\0"))))
+    write(corpus, t, "icmpv6-rs", b"\0" + eth(bytes.fromhex("333300000002"), VM_MAC, 0x86dd,
+                                             ipv6(LL, bytes.fromhex("ff020000000000000000000000000002"), 58,
+                                                  bytes([133, 0, 0, 0, 0, 0, 0, 0, 1, 1]) + VM_MAC)))
+    solicit = bytes([1, 0xab, 0xcd, 0xef]) + bytes([0, 1, 0, 10, 0, 3, 0, 1]) + VM_MAC + bytes([0, 8, 0, 2, 0, 0])
+    write(corpus, t, "dhcpv6-solicit", b"\0" + eth(bytes.fromhex("333300010002"), VM_MAC, 0x86dd,
+                                                  ipv6(LL, bytes.fromhex("ff020000000000000000000000010002"), 17,
+                                                       udp(546, 547, solicit))))
+
+
 def main():
     corpus = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "tests", "fuzz", "corpus")
     write(corpus, "fuzz_pcap_file_reader", "pcap-le-usec", pcap("<"))
@@ -322,6 +407,7 @@ def main():
     plan_seeds(corpus)
     write(corpus, "fuzz_journal", "session", JOURNAL)
     write(corpus, "fuzz_journal", "torn", JOURNAL[:-40])
+    boot_frame_seeds(corpus)
 
 
 if __name__ == "__main__":

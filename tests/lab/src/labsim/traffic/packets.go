@@ -117,12 +117,14 @@ func udp(src, dst net.IP, sport, dport uint16, payload []byte) []byte {
 	return b
 }
 
-// DHCP message types (option 53).
+// DHCP message types (option 53, RFC 2132 section 9.6).
 const (
 	dhcpDiscover = 1
 	dhcpOffer    = 2
 	dhcpRequest  = 3
+	dhcpDecline  = 4
 	dhcpAck      = 5
+	dhcpNak      = 6
 )
 
 func hostnameOption(name string) []byte {
@@ -144,60 +146,179 @@ func hostnameOption(name string) []byte {
 	return []byte(s)
 }
 
-// dhcpFrame builds one message of the exchange between the NIC mac and the gateway.
-func dhcpFrame(msgType byte, xid uint32, mac string, vmName string) []byte {
-	cm := mustMAC(mac)
-	ip := GuestIP(mac)
-	fromClient := msgType == dhcpDiscover || msgType == dhcpRequest
+// PXE's vendor class (option 60) as a PXE 2.1 BIOS client sends it, and the
+// "PXEClient" a PXE-aware server echoes (Intel PXE specification 2.1).
+const (
+	pxeClientClass = "PXEClient:Arch:00000:UNDI:002001"
+	pxeServerClass = "PXEClient"
+)
+
+// dhcpMsg is one DHCP message and its link and IP addressing. Client messages (op 1)
+// carry the client identifier (61), the hostname (12, when set), the requested address
+// (50) and server identifier (54) when set, PXE's options 60/93/94/97 when pxe, and a
+// parameter request list (55) when params; server messages (op 2) carry the server
+// identifier, a message (56), the lease (51), mask/router/DNS, and for PXE 60/66/67.
+type dhcpMsg struct {
+	typ                    byte
+	xid                    uint32
+	secs                   uint16
+	chaddr                 net.HardwareAddr
+	hostname               string
+	ciaddr, yiaddr, siaddr net.IP
+	requested, serverID    net.IP
+	params                 bool
+	lease                  uint32
+	mask, router, dns      net.IP
+	message                string
+	pxe                    bool
+	tftpServer, bootFile   string
+
+	srcMAC, dstMAC net.HardwareAddr
+	srcIP, dstIP   net.IP
+	ipID           uint16
+}
+
+func fromClient(t byte) bool { return t == dhcpDiscover || t == dhcpRequest || t == dhcpDecline }
+
+func put4(opts []byte, code byte, ip net.IP) []byte {
+	return append(append(opts, code, 4), ip.To4()...)
+}
+
+func putStr(opts []byte, code byte, s string) []byte {
+	if len(s) > 255 {
+		s = s[:255]
+	}
+	return append(append(opts, code, byte(len(s))), s...)
+}
+
+// buildDHCP is the Ethernet frame of m (BOOTP + options over UDP 68 <-> 67).
+func buildDHCP(m dhcpMsg) []byte {
+	client := fromClient(m.typ)
 	bootp := make([]byte, 236)
-	if fromClient {
+	if client {
 		bootp[0] = 1
 	} else {
 		bootp[0] = 2
 	}
 	bootp[1], bootp[2] = 1, 6
-	binary.BigEndian.PutUint32(bootp[4:], xid)
-	if !fromClient {
-		copy(bootp[16:20], ip)        // yiaddr
-		copy(bootp[20:24], GatewayIP) // siaddr
+	binary.BigEndian.PutUint32(bootp[4:], m.xid)
+	binary.BigEndian.PutUint16(bootp[8:], m.secs)
+	copy(bootp[12:16], m.ciaddr.To4())
+	copy(bootp[16:20], m.yiaddr.To4())
+	copy(bootp[20:24], m.siaddr.To4())
+	copy(bootp[28:34], m.chaddr)
+	if !client && m.pxe {
+		copy(bootp[44:107], m.tftpServer) // sname
+		copy(bootp[108:235], m.bootFile)  // file
 	}
-	copy(bootp[28:34], cm)
-	opts := []byte{99, 130, 83, 99, 53, 1, msgType}
-	if fromClient {
+	opts := []byte{99, 130, 83, 99, 53, 1, m.typ}
+	if client {
 		opts = append(opts, 61, 7, 1)
-		opts = append(opts, cm...)
-		hn := hostnameOption(vmName)
-		opts = append(opts, 12, byte(len(hn)))
-		opts = append(opts, hn...)
-		if msgType == dhcpRequest {
-			opts = append(opts, 50, 4)
-			opts = append(opts, ip...)
-			opts = append(opts, 54, 4)
-			opts = append(opts, GatewayIP...)
+		opts = append(opts, m.chaddr...)
+		if m.hostname != "" {
+			hn := hostnameOption(m.hostname)
+			opts = append(opts, 12, byte(len(hn)))
+			opts = append(opts, hn...)
 		}
-		opts = append(opts, 55, 8, 1, 3, 6, 15, 28, 51, 58, 59)
+		if m.requested != nil {
+			opts = put4(opts, 50, m.requested)
+		}
+		if m.serverID != nil {
+			opts = put4(opts, 54, m.serverID)
+		}
+		if m.pxe {
+			opts = putStr(opts, 60, pxeClientClass)
+			opts = append(opts, 93, 2, 0, 0)    // client system architecture: x86 BIOS (RFC 4578 2.1)
+			opts = append(opts, 94, 3, 1, 2, 1) // client network interface: UNDI 2.1 (RFC 4578 2.2)
+			opts = append(opts, 97, 17, 0)      // client machine identifier: type 0 + a UUID (RFC 4578 2.3)
+			uuid := make([]byte, 16)
+			copy(uuid[10:], m.chaddr)
+			opts = append(opts, uuid...)
+		}
+		if m.params {
+			list := []byte{1, 3, 6, 15, 28, 51, 58, 59}
+			if m.pxe {
+				list = append(list, 60, 66, 67)
+			}
+			opts = append(append(opts, 55, byte(len(list))), list...)
+		}
 	} else {
-		opts = append(opts, 54, 4)
-		opts = append(opts, GatewayIP...)
-		opts = append(opts, 51, 4, 0, 1, 0x51, 0x80) // 86400 s
-		opts = append(opts, 1, 4)
-		opts = append(opts, netmask...)
-		opts = append(opts, 3, 4)
-		opts = append(opts, GatewayIP...)
-		opts = append(opts, 6, 4)
-		opts = append(opts, GatewayIP...)
+		opts = put4(opts, 54, m.serverID)
+		if m.message != "" {
+			opts = putStr(opts, 56, m.message)
+		}
+		if m.lease != 0 {
+			opts = append(opts, 51, 4, byte(m.lease>>24), byte(m.lease>>16), byte(m.lease>>8), byte(m.lease))
+		}
+		if m.mask != nil {
+			opts = put4(opts, 1, m.mask)
+		}
+		if m.router != nil {
+			opts = put4(opts, 3, m.router)
+		}
+		if m.dns != nil {
+			opts = put4(opts, 6, m.dns)
+		}
+		if m.pxe {
+			opts = putStr(opts, 60, pxeServerClass)
+			opts = putStr(opts, 66, m.tftpServer)
+			opts = putStr(opts, 67, m.bootFile)
+		}
 	}
 	opts = append(opts, 255)
 	payload := append(bootp, opts...)
 	for len(payload) < 300 {
 		payload = append(payload, 0)
 	}
-	if fromClient {
-		u := udp(net.IPv4zero.To4(), net.IPv4bcast.To4(), 68, 67, payload)
-		return ethernet(bcastMAC, cm, 0x0800, ipv4(net.IPv4zero.To4(), net.IPv4bcast.To4(), 17, uint16(xid), u))
+	sport, dport := uint16(67), uint16(68)
+	if client {
+		sport, dport = 68, 67
 	}
-	u := udp(GatewayIP, ip, 67, 68, payload)
-	return ethernet(cm, GatewayMAC, 0x0800, ipv4(GatewayIP, ip, 17, uint16(xid>>16), u))
+	u := udp(m.srcIP, m.dstIP, sport, dport, payload)
+	return ethernet(m.dstMAC, m.srcMAC, 0x0800, ipv4(m.srcIP, m.dstIP, 17, m.ipID, u))
+}
+
+// clientDHCP addresses a client message: broadcast from 0.0.0.0 (RFC 2131 4.1, 4.4.4).
+func clientDHCP(m dhcpMsg) dhcpMsg {
+	m.srcMAC, m.dstMAC = m.chaddr, bcastMAC
+	m.srcIP, m.dstIP = net.IPv4zero.To4(), net.IPv4bcast.To4()
+	m.ipID = uint16(m.xid)
+	return m
+}
+
+// serverDHCP addresses a server's reply from (mac, ip): OFFER and ACK unicast to the
+// client's hardware address and yiaddr, NAK broadcast (RFC 2131 4.1: "In all cases,
+// when 'giaddr' is zero, the server broadcasts any DHCPNAK messages to 0xffffffff").
+func serverDHCP(m dhcpMsg, mac net.HardwareAddr, ip net.IP) dhcpMsg {
+	m.srcMAC, m.srcIP = mac, ip
+	if m.typ == dhcpNak {
+		m.dstMAC, m.dstIP = bcastMAC, net.IPv4bcast.To4()
+	} else {
+		m.dstMAC, m.dstIP = m.chaddr, m.yiaddr
+	}
+	m.ipID = uint16(m.xid >> 16)
+	return m
+}
+
+// dhcpFrame builds one message of the default exchange between the NIC mac and the
+// gateway (the lab's frames before boot scenarios existed, byte for byte).
+func dhcpFrame(msgType byte, xid uint32, mac string, vmName string) []byte {
+	cm := mustMAC(mac)
+	ip := GuestIP(mac)
+	if fromClient(msgType) {
+		m := dhcpMsg{typ: msgType, xid: xid, chaddr: cm, hostname: vmName, params: true}
+		if msgType == dhcpRequest {
+			m.requested, m.serverID = ip, GatewayIP
+		}
+		return buildDHCP(clientDHCP(m))
+	}
+	return buildDHCP(serverDHCP(gatewayReply(msgType, xid, cm, ip), GatewayMAC, GatewayIP))
+}
+
+// gatewayReply is the lab's DHCP server's OFFER or ACK giving ip (lease 86400 s).
+func gatewayReply(msgType byte, xid uint32, chaddr net.HardwareAddr, ip net.IP) dhcpMsg {
+	return dhcpMsg{typ: msgType, xid: xid, chaddr: chaddr, yiaddr: ip, siaddr: GatewayIP, serverID: GatewayIP,
+		lease: 86400, mask: netmask, router: GatewayIP, dns: GatewayIP}
 }
 
 func arpFrame(op uint16, sha net.HardwareAddr, spa net.IP, tha net.HardwareAddr, tpa net.IP, dst net.HardwareAddr) []byte {
@@ -239,9 +360,8 @@ func icmpEcho(typ byte, id, seq uint16, seq64 uint64) []byte {
 	return b
 }
 
-func icmpFrame(request bool, mac string, seq uint64) []byte {
+func icmpFrame(request bool, mac string, ip net.IP, seq uint64) []byte {
 	m := mustMAC(mac)
-	ip := GuestIP(mac)
 	id := icmpIDFor(mac)
 	if request {
 		return ethernet(GatewayMAC, m, 0x0800, ipv4(ip, GatewayIP, 1, uint16(seq), icmpEcho(8, id, uint16(seq), seq)))

@@ -4,7 +4,10 @@
 //
 //   - At every boot (power-on, reset, guest reboot) each NIC does a full DHCP
 //     DISCOVER/OFFER/REQUEST/ACK, Settings.BootDHCPDelay after the boot, then a
-//     gratuitous ARP; only then does it send periodic traffic.
+//     gratuitous ARP; only then does it send periodic traffic. The boot scenarios
+//     (BootNet, bootnet.go) change that exchange: a slow or absent server and the
+//     client's retransmissions, a rogue second server, NAK, an ARP conflict and
+//     DECLINE, PXE with TFTP, ARP probing, IPv6 solicitations.
 //   - Every Settings.TrafficInterval each configured NIC sends, in turn, an ICMP echo
 //     to the gateway (and gets the reply) or a UDP datagram carrying its sequence number,
 //     to another VM of the same host and portgroup when there is one (both ports, no
@@ -25,6 +28,7 @@
 package traffic
 
 import (
+	"net"
 	"sort"
 	"sync"
 	"time"
@@ -34,21 +38,10 @@ import (
 
 const tick = 2 * time.Millisecond
 
-// dhcpSteps: message, kind, offset from the start of the exchange.
-var dhcpSteps = []struct {
-	msg    byte
-	kind   string
-	offset time.Duration
-}{
-	{dhcpDiscover, "dhcp-discover", 0},
-	{dhcpOffer, "dhcp-offer", 2 * time.Millisecond},
-	{dhcpRequest, "dhcp-request", 4 * time.Millisecond},
-	{dhcpAck, "dhcp-ack", 6 * time.Millisecond},
-}
-
 type nicState struct {
 	boot       int  // bumped at every boot/power-off: pending exchanges of older boots are void
 	configured bool // has an address (DHCP done)
+	addr       net.IP
 	seq        uint64
 	round      uint64
 }
@@ -57,7 +50,8 @@ type job struct {
 	at   time.Time
 	mac  string
 	boot int
-	step int // index in dhcpSteps; len(dhcpSteps) = gratuitous ARP; -1 = RARP
+	rarp bool        // the RARP after a vMotion
+	fn   func(l loc) // a step of the NIC's boot (bootnet.go), given where the NIC is then
 }
 
 // loc is where a NIC is now.
@@ -69,6 +63,7 @@ type loc struct {
 
 type gen struct {
 	w         *world.World
+	sc        *Scenarios
 	mu        sync.Mutex
 	nics      map[string]*nicState
 	jobs      []job
@@ -82,10 +77,14 @@ type gen struct {
 	nextRound time.Time
 }
 
-// Start runs the traffic of w's VMs until stop is called. NICs of VMs already powered on
-// count as configured (they booted before the lab watched them).
-func Start(w *world.World) (stop func()) {
-	g := &gen{w: w, nics: map[string]*nicState{}, dirty: true}
+// Start runs the traffic of w's VMs, with the default boot scenarios, until stop is called.
+func Start(w *world.World) (stop func()) { return StartWith(w, NewScenarios()) }
+
+// StartWith runs the traffic of w's VMs until stop is called; each boot follows the
+// scenarios sc holds at the boot. NICs of VMs already powered on count as configured
+// (they booted before the lab watched them).
+func StartWith(w *world.World, sc *Scenarios) (stop func()) {
+	g := &gen{w: w, sc: sc, nics: map[string]*nicState{}, dirty: true}
 	for _, v := range w.VMsSnapshot() {
 		if v.PoweredOn {
 			for mac := range v.Ports {
@@ -128,22 +127,24 @@ func (g *gen) onChange(c world.Change) {
 	switch c.Kind {
 	case world.ChPowerOn, world.ChReset, world.ChGuestReboot:
 		delay := settingsOf(g.w).BootDHCPDelay
+		cfg := g.sc.Get()
 		for mac := range c.NewPorts {
 			s := g.nic(mac)
 			s.boot++
-			s.configured = false
-			g.jobs = append(g.jobs, job{at: c.Time.Add(delay), mac: mac, boot: s.boot, step: 0})
+			s.configured, s.addr = false, nil
+			bc := newBootClient(g, mac, c.VM, s.boot, c.Time, string(c.Kind), cfg)
+			g.jobs = append(g.jobs, job{at: c.Time.Add(delay), mac: mac, boot: s.boot, fn: bc.start})
 		}
 	case world.ChPowerOff, world.ChRemoved:
 		for mac := range c.OldPorts {
 			s := g.nic(mac)
 			s.boot++
-			s.configured = false
+			s.configured, s.addr = false, nil
 		}
 	case world.ChMigrate:
 		for mac := range c.NewPorts {
 			s := g.nic(mac)
-			g.jobs = append(g.jobs, job{at: c.Time, mac: mac, boot: s.boot, step: -1})
+			g.jobs = append(g.jobs, job{at: c.Time, mac: mac, boot: s.boot, rarp: true})
 		}
 	}
 }
@@ -222,30 +223,19 @@ func (g *gen) runJob(j job) {
 	if !ok {
 		return
 	}
-	switch {
-	case j.step < 0:
+	if j.rarp {
 		g.fromVM(l, rarpFrame(l.mac), "rarp", 0, true, true)
-	case j.step < len(dhcpSteps):
-		st := dhcpSteps[j.step]
-		xid := xidFor(l.mac, j.boot)
-		f := dhcpFrame(st.msg, xid, l.mac, l.vm)
-		if st.msg == dhcpDiscover || st.msg == dhcpRequest {
-			g.fromVM(l, f, st.kind, uint64(xid), true, true)
-		} else {
-			g.toVM(l, f, st.kind, uint64(xid))
-		}
-		next := j.step + 1
-		off := 2 * time.Millisecond
-		if next < len(dhcpSteps) {
-			off = dhcpSteps[next].offset - st.offset
-		}
-		g.jobs = append(g.jobs, job{at: time.Now().Add(off), mac: j.mac, boot: j.boot, step: next})
-	default:
-		ip := GuestIP(l.mac)
-		m := mustMAC(l.mac)
-		g.fromVM(l, arpFrame(1, m, ip, make([]byte, 6), ip, bcastMAC), "arp", 0, true, true)
-		s.configured = true
+		return
 	}
+	j.fn(l)
+}
+
+// addrOf is the NIC's address: its lease, or GuestIP before it has one.
+func (g *gen) addrOf(mac string) net.IP {
+	if s := g.nics[mac]; s != nil && s.addr != nil {
+		return s.addr
+	}
+	return GuestIP(mac)
 }
 
 // periodic sends one round of traffic for every configured NIC.
@@ -264,7 +254,7 @@ func (g *gen) periodic() {
 		s.round++
 		if s.round%8 == 3 {
 			m := mustMAC(mac)
-			ip := GuestIP(mac)
+			ip := g.addrOf(mac)
 			// Refreshing a known neighbour is a unicast request (Linux's ARP probe), so it
 			// is not flooded to the portgroup.
 			g.fromVM(l, arpFrame(1, m, ip, make([]byte, 6), GatewayIP, GatewayMAC), "arp", 0, true, false)
@@ -272,8 +262,8 @@ func (g *gen) periodic() {
 		}
 		s.seq++
 		if s.round%2 == 1 {
-			g.fromVM(l, icmpFrame(true, mac, s.seq), "icmp", s.seq, true, false)
-			g.toVM(l, icmpFrame(false, mac, s.seq), "icmp", s.seq)
+			g.fromVM(l, icmpFrame(true, mac, g.addrOf(mac), s.seq), "icmp", s.seq, true, false)
+			g.toVM(l, icmpFrame(false, mac, g.addrOf(mac), s.seq), "icmp", s.seq)
 			continue
 		}
 		// UDP to the next configured NIC on the same host and portgroup, else outside.
@@ -288,12 +278,12 @@ func (g *gen) periodic() {
 		}
 		m := mustMAC(mac)
 		if peer != nil {
-			f := udpFrame(m, mustMAC(peer.mac), GuestIP(mac), GuestIP(peer.mac), 40000+uint16(s.seq%1000), 5001, s.seq, 64)
+			f := udpFrame(m, mustMAC(peer.mac), g.addrOf(mac), g.addrOf(peer.mac), 40000+uint16(s.seq%1000), 5001, s.seq, 64)
 			g.emit(l.host, l.port, "", 0, l, "udp", s.seq, f)
 			g.emit(peer.host, peer.port, "", 1, l, "udp", s.seq, f)
 			continue
 		}
-		f := udpFrame(m, GatewayMAC, GuestIP(mac), SinkIP, 40000+uint16(s.seq%1000), 9, s.seq, 64)
+		f := udpFrame(m, GatewayMAC, g.addrOf(mac), SinkIP, 40000+uint16(s.seq%1000), 9, s.seq, 64)
 		g.fromVM(l, f, "udp", s.seq, true, false)
 	}
 }
@@ -375,6 +365,27 @@ func (g *gen) toVM(l loc, f []byte, kind string, seq uint64) {
 		g.emit(l.host, 0, up, 0, l, kind, seq, f)
 	}
 	g.emit(l.host, l.port, "", 1, l, kind, seq, f)
+}
+
+// toVMBroadcast: a broadcast from outside comes in on the NIC's uplink (Dir 0) and out
+// to every port of the NIC's portgroup on its host (Dir 1).
+func (g *gen) toVMBroadcast(l loc, f []byte, kind string, seq uint64) {
+	if !g.w.PortExists(l.host, l.port) {
+		return
+	}
+	if up := g.w.UplinkFor(l.host, l.mac); up != "" {
+		g.emit(l.host, 0, up, 0, l, kind, seq, f)
+	}
+	var ports []loc
+	for _, o := range g.index {
+		if o.host == l.host && o.portgroup == l.portgroup {
+			ports = append(ports, o)
+		}
+	}
+	sort.Slice(ports, func(i, k int) bool { return ports[i].port < ports[k].port })
+	for _, o := range ports {
+		g.emit(o.host, o.port, "", 1, l, kind, seq, f)
+	}
 }
 
 // emit sends one frame; a frame on a VM port that no longer exists is dropped (false).

@@ -43,6 +43,10 @@ GET  /settings, POST /settings              JSON (or query parameters) boot_dhcp
                                             event_page_size, event_max_collectors, ha_reset_screenshot,
                                             host_portlist_lag (duration, 0 = at once), strict_requests
                                             no_sha256sum=esx01,esx02, no_ssh_signal=esx03, pktcap_messages=version|legacy
+                                            boot scenarios (each boot takes them at its start): dhcp_server_latency,
+                                            dhcp_server_down_for, dhcp_rogue_server, dhcp_rogue_latency, dhcp_nak,
+                                            dhcp_arp_conflict (needs boot_arp=rfc5227), boot_arp (announce|rfc5227|none),
+                                            pxe_boot_file (none: no PXE), pxe_file_missing, boot_ipv6, boot_timer_scale
 GET  /state                                 VMs now: host, power, ports
 POST /vm/{name}/{op}[?folder=vm/x][&to=esx02]  op: reset poweroff poweron reboot shutdown suspend
                                             migrate ha-reset ha-restart destroy; {name} may be a moref

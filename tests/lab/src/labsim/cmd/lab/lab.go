@@ -28,6 +28,7 @@ type labRun struct {
 	hosts   map[string]*esx.Host
 	names   []string // host names, sorted
 	stopTr  func()
+	scen    *traffic.Scenarios // the guests' boot scenarios (bootsettings.go)
 	ctlSrv  *http.Server
 	ctlURL  string
 	logFile *os.File
@@ -47,7 +48,7 @@ func startLab(o options) (*labRun, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("state dir %s: %v", dir, err)
 	}
-	l := &labRun{opts: o, hosts: map[string]*esx.Host{},
+	l := &labRun{opts: o, hosts: map[string]*esx.Host{}, scen: traffic.NewScenarios(),
 		labJSON: filepath.Join(dir, "lab.json"), envPath: filepath.Join(dir, "env"),
 		knownHosts: filepath.Join(dir, "known_hosts"), sshConfig: filepath.Join(dir, "ssh_config")}
 	// A lab.json from an earlier run must not look like readiness.
@@ -158,13 +159,13 @@ func startLab(o options) (*labRun, error) {
 	// boots first (the traffic generator is slow to take thousands of boots at once).
 	dhcpFirst := o.InitialDHCP == "true" || o.InitialDHCP == "" && len(inv.VMs) <= bigInventory
 	if dhcpFirst {
-		l.stopTr = traffic.Start(l.w)
+		l.stopTr = traffic.StartWith(l.w, l.scen)
 	}
 	if err := l.vc.PowerOnInitial(); err != nil {
 		return nil, fmt.Errorf("powering on the VMs: %v", err)
 	}
 	if !dhcpFirst {
-		l.stopTr = traffic.Start(l.w)
+		l.stopTr = traffic.StartWith(l.w, l.scen)
 	}
 	l.vc.RunDRSEvery(l.drsInterval, func(err error) { fmt.Fprintf(l.logFile, "drs: %v\n", err) })
 

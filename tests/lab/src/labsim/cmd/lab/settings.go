@@ -28,6 +28,7 @@ type settingsView struct {
 	UpdateBatch      string            `json:"update_batch"`
 	ClockSkew        map[string]string `json:"clock_skew"` // hosts whose clock is off
 	sshView                            // ssh_* (sshsettings.go)
+	bootNetView                        // boot scenarios (bootsettings.go)
 
 	// vCenter events and bootTime (tests/lab/README.md "Documented behaviour").
 	ResetSetsBootTime   bool     `json:"reset_sets_boottime"`
@@ -56,7 +57,8 @@ func (l *labRun) settings() settingsView {
 		ResetSetsBootTime: o.ResetSetsBootTime, EventFiltering: !o.EventFilterOff, EventTypeSubclasses: !o.EventTypeExact,
 		EventPageSize: o.PageSize(), EventMaxCollectors: o.MaxCollectors(), HAResetScreenshot: !o.HAResetPlain,
 		HostPortlistLag: o.HostPortlistLag.String(), StrictRequests: o.StrictRequests,
-		NoSha256sum: nonNil(s.NoSha256sum), PktcapMessages: pktcapMessages(s.PktcapMessages), NoSSHSignal: nonNil(s.NoSSHSignal)}
+		NoSha256sum: nonNil(s.NoSha256sum), PktcapMessages: pktcapMessages(s.PktcapMessages), NoSSHSignal: nonNil(s.NoSSHSignal),
+		bootNetView: bootNetViewOf(l.scen.Get())}
 }
 
 func nonNil(l []string) []string {
@@ -128,6 +130,7 @@ func (l *labRun) applySettings(vals map[string]string) error {
 	s := l.w.GetSettings()
 	settingsMu.Unlock()
 	opts := l.vc.Options()
+	boot := l.scen.Get()
 	dur := func(k, v string, dst *time.Duration) error {
 		d, err := time.ParseDuration(v)
 		if err != nil {
@@ -235,6 +238,8 @@ func (l *labRun) applySettings(vals map[string]string) error {
 		default:
 			if ok, sshErr := l.applySSHSetting(k, v, &s.SSH); ok {
 				err = sshErr
+			} else if ok, bootErr := applyBootNetSetting(k, v, &boot); ok {
+				err = bootErr
 			} else {
 				err = fmt.Errorf("unknown setting %q (GET /settings lists them)", k)
 			}
@@ -248,6 +253,9 @@ func (l *labRun) applySettings(vals map[string]string) error {
 	} else if skew != nil {
 		s.ClockSkew = skew
 	}
+	if err := boot.Check(); err != nil {
+		return fmt.Errorf("boot scenarios: %v", err)
+	}
 	if s.FloodPPS > 0 && s.FloodVM == "" {
 		s.FloodVM = "testvm1"
 	}
@@ -255,6 +263,7 @@ func (l *labRun) applySettings(vals map[string]string) error {
 	l.w.SetSettings(s)
 	settingsMu.Unlock()
 	l.vc.SetOptions(opts)
+	l.scen.Set(boot) // checked above
 	for _, name := range l.names {
 		if err := l.hosts[name].SettingsChanged(); err != nil {
 			return fmt.Errorf("host %s: %v", name, err)

@@ -305,7 +305,9 @@ func TestVspanFaults(t *testing.T) {
 		{"unknown port", []types.VMwareDVSVspanConfigSpec{with(func(s *types.VMwareVspanSession) { s.SourcePortReceived.PortKey = []string{"99999"} })}, "NotFound", ""},
 		{"uplink as source", []types.VMwareDVSVspanConfigSpec{with(func(s *types.VMwareVspanSession) { s.SourcePortTransmitted.UplinkPortName = []string{"uplink1"} })}, "InvalidArgument", "vspanSession.sourcePortTransmitted.uplinkPortName"},
 		{"ip as source", []types.VMwareDVSVspanConfigSpec{with(func(s *types.VMwareVspanSession) { s.SourcePortReceived.IpAddress = []string{"10.1.1.1"} })}, "InvalidArgument", "vspanSession.sourcePortReceived.ipAddress"},
-		{"wildcard tx", []types.VMwareDVSVspanConfigSpec{with(func(s *types.VMwareVspanSession) { s.SourcePortTransmitted.WildcardPortConnecteeType = []string{"vmVnic"} })}, "InvalidArgument", "vspanSession.sourcePortTransmitted.wildcardPortConnecteeType"},
+		{"wildcard tx", []types.VMwareDVSVspanConfigSpec{with(func(s *types.VMwareVspanSession) {
+			s.SourcePortTransmitted.WildcardPortConnecteeType = []string{"vmVnic"}
+		})}, "InvalidArgument", "vspanSession.sourcePortTransmitted.wildcardPortConnecteeType"},
 		{"port as ERSPAN destination", []types.VMwareDVSVspanConfigSpec{with(func(s *types.VMwareVspanSession) { s.DestinationPort.PortKey = []string{key2} })}, "InvalidArgument", "vspanSession.destinationPort"},
 		{"bad address 10.111", []types.VMwareDVSVspanConfigSpec{with(func(s *types.VMwareVspanSession) { s.DestinationPort.IpAddress = []string{"10.111"} })}, "InvalidArgument", "vspanSession.destinationPort.ipAddress"},
 		{"bad address 10.1.1.1.1", []types.VMwareDVSVspanConfigSpec{with(func(s *types.VMwareVspanSession) { s.DestinationPort.IpAddress = []string{"10.1.1.1.1"} })}, "InvalidArgument", "vspanSession.destinationPort.ipAddress"},

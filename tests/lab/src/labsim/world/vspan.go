@@ -32,6 +32,10 @@ type MirrorSettings struct {
 	// Erspan3Subheader sets ERSPAN type III's O bit and adds the 8-byte platform
 	// specific subheader (setting mirror_erspan3_subheader).
 	Erspan3Subheader bool `json:"erspan3_subheader"`
+	// Erspan3Ticks is how ERSPAN III timestamps count: "" or "draft" (Gra 00b in 100 µs,
+	// 01b in 100 ns, draft-foschiano-erspan-03) or "vmware-doc" (00b in µs, 01b in ns,
+	// the API reference's words "microsecond"/"nanosecond") (setting mirror_erspan3_ticks).
+	Erspan3Ticks string `json:"erspan3_ticks"`
 }
 
 // VspanSession is one port mirroring session of a distributed switch, as its data
@@ -125,4 +129,11 @@ func (w *World) TruthRecord(rec map[string]any) {
 		rec["t"] = time.Now().UnixNano()
 	}
 	w.truthRecord(rec)
+}
+
+// DroppedFrames is how many frames s dropped because its channel was full.
+func (w *World) DroppedFrames(s *Subscription) uint64 {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return s.Dropped
 }

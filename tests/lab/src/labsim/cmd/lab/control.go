@@ -26,6 +26,7 @@ func (l *labRun) controlHandler() http.Handler {
 	mux.HandleFunc("/fault/unreachable", l.post(l.handleUnreachable))
 	mux.HandleFunc("/fault/fill", l.post(l.handleFill))
 	mux.HandleFunc("/events/burst", l.post(l.handleBurst))
+	mux.HandleFunc("/mirror", l.handleMirror) // mirror.go
 	return mux
 }
 
@@ -43,6 +44,9 @@ GET  /settings, POST /settings              JSON (or query parameters) boot_dhcp
                                             event_page_size, event_max_collectors, ha_reset_screenshot,
                                             host_portlist_lag (duration, 0 = at once), strict_requests
                                             no_sha256sum=esx01,esx02, no_ssh_signal=esx03, pktcap_messages=version|legacy
+                                            vspan_config_version, vspan_unique_names, mirror_loss, mirror_reorder (0..1),
+                                            mirror_gre_header (seq|plain|key-seq), mirror_erspan3_subheader,
+                                            mirror_erspan3_ticks (draft|vmware-doc)
 GET  /state                                 VMs now: host, power, ports
 POST /vm/{name}/{op}[?folder=vm/x][&to=esx02]  op: reset poweroff poweron reboot shutdown suspend
                                             migrate ha-reset ha-restart destroy; {name} may be a moref
@@ -54,6 +58,7 @@ POST /fault/vcenter-restart[?seconds=2]     vCenter down, sessions end, same inv
 POST /fault/ssh-drop?host=esx01             drop the host's SSH connections
 POST /fault/unreachable?host=esx01&seconds=30
 POST /fault/fill?host=esx01&target=/tmp|<datastore>[&bytes=N]   (no bytes: fill it up)
+GET  /mirror                                port mirroring: collector, transport, counters, sessions
 POST /events/burst?count=N[&kinds=login,alarm,task,ticket,guestop,logout,ssh]
                                             N unrelated events at once; answers {"keys": [...]}
 `

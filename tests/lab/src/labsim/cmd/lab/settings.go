@@ -28,6 +28,7 @@ type settingsView struct {
 	UpdateBatch      string            `json:"update_batch"`
 	ClockSkew        map[string]string `json:"clock_skew"` // hosts whose clock is off
 	sshView                            // ssh_* (sshsettings.go)
+	mirrorView                         // vspan_*, mirror_* (mirror.go)
 
 	// vCenter events and bootTime (tests/lab/README.md "Documented behaviour").
 	ResetSetsBootTime   bool     `json:"reset_sets_boottime"`
@@ -55,7 +56,7 @@ func (l *labRun) settings() settingsView {
 		ClockSkew: skewStrings(s.ClockSkew), sshView: l.sshView(s.SSH),
 		ResetSetsBootTime: o.ResetSetsBootTime, EventFiltering: !o.EventFilterOff, EventTypeSubclasses: !o.EventTypeExact,
 		EventPageSize: o.PageSize(), EventMaxCollectors: o.MaxCollectors(), HAResetScreenshot: !o.HAResetPlain,
-		HostPortlistLag: o.HostPortlistLag.String(), StrictRequests: o.StrictRequests,
+		HostPortlistLag: o.HostPortlistLag.String(), StrictRequests: o.StrictRequests, mirrorView: mirrorViewOf(s.Mirror),
 		NoSha256sum: nonNil(s.NoSha256sum), PktcapMessages: pktcapMessages(s.PktcapMessages), NoSSHSignal: nonNil(s.NoSSHSignal)}
 }
 
@@ -235,6 +236,8 @@ func (l *labRun) applySettings(vals map[string]string) error {
 		default:
 			if ok, sshErr := l.applySSHSetting(k, v, &s.SSH); ok {
 				err = sshErr
+			} else if ok, mErr := applyMirrorSetting(k, v, &s.Mirror); ok {
+				err = mErr
 			} else {
 				err = fmt.Errorf("unknown setting %q (GET /settings lists them)", k)
 			}

@@ -33,6 +33,15 @@ type rig struct {
 // esx02 (127.0.1.2) runs vm2 (dvport 6); a raw-socket collector; the engine.
 func newRig(t *testing.T) *rig {
 	t.Helper()
+	s, err := NewRawSender()
+	if err != nil {
+		t.Fatalf("the lab tests run as root: %v", err)
+	}
+	return newRigWith(t, s)
+}
+
+func newRigWith(t *testing.T, s Sender) *rig {
+	t.Helper()
 	dir := t.TempDir()
 	truth := filepath.Join(dir, "truth.jsonl")
 	w, err := world.NewWorld(truth)
@@ -51,10 +60,6 @@ func newRig(t *testing.T) *rig {
 		if err := w.PowerOn(v, "lab"); err != nil {
 			t.Fatal(err)
 		}
-	}
-	s, err := NewRawSender()
-	if err != nil {
-		t.Fatalf("the lab tests run as root: %v", err)
 	}
 	r := &rig{t: t, w: w, c: mirrortest.NewCollector(t), truth: truth}
 	r.e = Start(w, s)
@@ -477,5 +482,25 @@ func TestSessionFollowsTheDVPort(t *testing.T) {
 	recs := r.records(3)
 	if recs[0]["port"] == recs[1]["port"] || recs[2]["host"] != "esx02" || recs[2]["dvport"] != "5" || pkts[2].Index != 5 {
 		t.Fatalf("truth %v", recs)
+	}
+}
+
+// Without a raw socket nothing is sent: each copy is recorded "unsent" with the reason.
+func TestNoRawSocketFallback(t *testing.T) {
+	r := newRigWith(t, noSender{why: "raw IPPROTO_GRE socket: operation not permitted (needs CAP_NET_RAW)"})
+	if tr := r.e.Transport(); tr != "none: raw IPPROTO_GRE socket: operation not permitted (needs CAP_NET_RAW)" {
+		t.Fatalf("transport %q", tr)
+	}
+	r.w.SetVspanSessions("dvs1", []world.VspanSession{r.session("1", "erspan2", nil)})
+	r.frame("vm1", 0, 1, 100)
+	recs := r.records(1)
+	if len(recs) != 1 || recs[0]["fate"] != "unsent" || recs[0]["why"] != "raw IPPROTO_GRE socket: operation not permitted (needs CAP_NET_RAW)" {
+		t.Fatalf("truth %v", recs)
+	}
+	if pkts := r.c.Quiet(200 * time.Millisecond); len(pkts) != 0 {
+		t.Fatalf("a packet went out: %+v", pkts[0])
+	}
+	if st := r.e.Stats(); st.Unsent != 1 || st.Sent != 0 {
+		t.Fatalf("stats %+v", st)
 	}
 }

@@ -649,3 +649,37 @@ func worldSessions(ss []types.VMwareVspanSession) []world.VspanSession {
 	}
 	return out
 }
+
+// ReconfigureVspan applies port mirroring specs to the lab's switch through the same
+// code as a client's ReconfigureDvs_Task (the current configVersion is given), as the
+// lab's user; it returns the keys of the sessions the specs changed, or vCenter's
+// fault as an error (the control endpoint's POST /mirror/session uses it).
+func (v *VCenter) ReconfigureVspan(specs []types.VMwareDVSVspanConfigSpec) ([]string, error) {
+	obj, _ := simulator.Map.Get(v.vspan.route).(*vspanHandler)
+	sw, _ := simulator.Map.Get(v.dvsRef).(*simulator.DistributedVirtualSwitch)
+	if obj == nil || sw == nil {
+		return nil, fmt.Errorf("the inventory has no distributed switch")
+	}
+	var version string
+	simulator.Map.WithLock(sw, func() { version = sw.Config.GetDVSConfigInfo().ConfigVersion })
+	before := map[string]bool{}
+	for _, s := range v.w.VspanSessions() {
+		before[s.Key] = true
+	}
+	spec := &types.VMwareDVSConfigSpec{DVSConfigSpec: types.DVSConfigSpec{ConfigVersion: version}, VspanConfigSpec: specs}
+	if f := obj.reconfigure(v.internalContext(v.cfg.User), sw, spec); f != nil {
+		return nil, fmt.Errorf("%s", f.msg)
+	}
+	var keys []string
+	for _, s := range specs {
+		if s.Operation != string(types.ConfigSpecOperationAdd) {
+			keys = append(keys, s.VspanSession.Key)
+		}
+	}
+	for _, s := range v.w.VspanSessions() {
+		if !before[s.Key] {
+			keys = append(keys, s.Key)
+		}
+	}
+	return keys, nil
+}

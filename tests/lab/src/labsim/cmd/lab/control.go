@@ -27,6 +27,7 @@ func (l *labRun) controlHandler() http.Handler {
 	mux.HandleFunc("/fault/fill", l.post(l.handleFill))
 	mux.HandleFunc("/events/burst", l.post(l.handleBurst))
 	mux.HandleFunc("/mirror", l.handleMirror) // mirror.go
+	mux.HandleFunc("/mirror/session", l.post(l.handleMirrorSession))
 	return mux
 }
 
@@ -59,6 +60,9 @@ POST /fault/ssh-drop?host=esx01             drop the host's SSH connections
 POST /fault/unreachable?host=esx01&seconds=30
 POST /fault/fill?host=esx01&target=/tmp|<datastore>[&bytes=N]   (no bytes: fill it up)
 GET  /mirror                                port mirroring: collector, transport, counters, sessions
+POST /mirror/session?vm=NAME[&dst=ADDR][&encap=erspan3][&erspan_id=N][&length=N][&sampling=N][&gra_nanosec=B]
+                                            an ERSPAN session for the VM's distributed ports, through
+                                            vCenter's ReconfigureDvs_Task code; ?remove=KEY removes one
 POST /events/burst?count=N[&kinds=login,alarm,task,ticket,guestop,logout,ssh]
                                             N unrelated events at once; answers {"keys": [...]}
 `

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/vmware/govmomi/vim25/types"
+
 	"labsim/mirror"
 	"labsim/world"
 )
@@ -128,4 +130,81 @@ func applyMirrorSetting(k, v string, m *world.MirrorSettings) (bool, error) {
 		return true, oneOf(&m.Erspan3Ticks, "draft", "draft", "vmware-doc")
 	}
 	return false, nil
+}
+
+// handleMirrorSession is POST /mirror/session: a test's shortcut for what a vSphere
+// client does with ReconfigureDvs_Task (the same code runs): ?vm=NAME[&folder=F]
+// adds an encapsulatedRemoteMirrorSource session mirroring both directions of every
+// distributed port of the VM to dst (default: the collector address), with encap
+// (gre, erspan2, erspan3; default erspan3), erspan_id, length (mirroredPacketLength),
+// sampling, gra_nanosec and name; ?remove=KEY removes a session. Answers {"key": ...}.
+func (l *labRun) handleMirrorSession(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	if key := q.Get("remove"); key != "" {
+		if _, err := l.vc.ReconfigureVspan([]types.VMwareDVSVspanConfigSpec{{Operation: "remove",
+			VspanSession: types.VMwareVspanSession{Key: key}}}); err != nil {
+			httpError(w, http.StatusConflict, fmt.Errorf("removing session %q: %v", key, err))
+			return
+		}
+		writeJSON(w, map[string]string{"key": key})
+		return
+	}
+	v, err := l.findVM(q.Get("vm"), q.Get("folder"))
+	if err != nil {
+		httpError(w, http.StatusNotFound, err)
+		return
+	}
+	var ports []string
+	for _, n := range v.Nics {
+		if n.DVPort != "" {
+			ports = append(ports, n.DVPort)
+		}
+	}
+	if len(ports) == 0 {
+		httpError(w, http.StatusBadRequest, fmt.Errorf("VM %q has no NIC on the distributed switch", v.Name))
+		return
+	}
+	num := func(k string) (int32, error) {
+		if q.Get(k) == "" {
+			return 0, nil
+		}
+		n, err := strconv.ParseInt(q.Get(k), 10, 32)
+		if err != nil {
+			return 0, fmt.Errorf("%s=%q: want a number", k, q.Get(k))
+		}
+		return int32(n), nil
+	}
+	s := types.VMwareVspanSession{Name: q.Get("name"), Enabled: true, SessionType: "encapsulatedRemoteMirrorSource",
+		EncapType: q.Get("encap"), SourcePortTransmitted: &types.VMwareVspanPort{PortKey: ports},
+		SourcePortReceived: &types.VMwareVspanPort{PortKey: ports},
+		DestinationPort:    &types.VMwareVspanPort{IpAddress: []string{q.Get("dst")}}}
+	if s.Name == "" {
+		s.Name = "lab " + v.Name
+	}
+	if s.EncapType == "" {
+		s.EncapType = "erspan3"
+	}
+	if s.DestinationPort.IpAddress[0] == "" {
+		s.DestinationPort.IpAddress[0] = l.opts.MirrorAddr
+	}
+	for k, dst := range map[string]*int32{"erspan_id": &s.ErspanId, "length": &s.MirroredPacketLength, "sampling": &s.SamplingRate} {
+		if *dst, err = num(k); err != nil {
+			httpError(w, http.StatusBadRequest, err)
+			return
+		}
+	}
+	if g := q.Get("gra_nanosec"); g != "" {
+		b, err := strconv.ParseBool(g)
+		if err != nil {
+			httpError(w, http.StatusBadRequest, fmt.Errorf("gra_nanosec=%q: want true or false", g))
+			return
+		}
+		s.ErspanGraNanosec = &b
+	}
+	keys, err := l.vc.ReconfigureVspan([]types.VMwareDVSVspanConfigSpec{{Operation: "add", VspanSession: s}})
+	if err != nil {
+		httpError(w, http.StatusConflict, fmt.Errorf("adding a session for %s: %v", v.Name, err))
+		return
+	}
+	writeJSON(w, map[string]string{"key": keys[0]})
 }

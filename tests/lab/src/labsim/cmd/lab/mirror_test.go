@@ -276,3 +276,51 @@ func TestMirrorThroughVCenter(t *testing.T) {
 		t.Fatalf("a packet after the removal: %+v", extra[0])
 	}
 }
+
+func TestControlMirrorSession(t *testing.T) {
+	o := testOptions(t)
+	o.TrafficEvery = 100 * time.Millisecond
+	l, err := startLab(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(l.Close)
+	c := mirrortest.NewCollector(t)
+	ctl := l.ctlURL
+	code, body := call(t, "POST", ctl+"/mirror/session?vm=db01&encap=erspan2&erspan_id=9&length=64&dst="+c.Addr.String(), nil)
+	if code != 200 || !strings.Contains(body, `"key": "1"`) {
+		t.Fatalf("POST /mirror/session: %d %s", code, body)
+	}
+	pkts := c.Collect(3, 10*time.Second)
+	if len(pkts) != 3 {
+		t.Fatalf("%d packets", len(pkts))
+	}
+	for _, p := range pkts {
+		if p.Proto != 0x88BE || p.Session != 9 || len(p.Frame) > 64 || p.Src.String() != "127.0.1.2" {
+			t.Fatalf("packet %+v", p)
+		}
+	}
+	ss := l.w.VspanSessions()
+	if len(ss) != 1 || ss[0].Name != "lab db01" || ss[0].MirroredLen != 64 || ss[0].Type != "encapsulatedRemoteMirrorSource" {
+		t.Fatalf("sessions %+v", ss)
+	}
+	code, body = call(t, "GET", ctl+"/mirror", nil)
+	if code != 200 || !strings.Contains(body, `"name": "lab db01"`) {
+		t.Fatalf("GET /mirror: %d %s", code, body)
+	}
+	if code, body = call(t, "POST", ctl+"/mirror/session?remove=1", nil); code != 200 || len(l.w.VspanSessions()) != 0 {
+		t.Fatalf("remove: %d %s", code, body)
+	}
+	for q, want := range map[string]string{
+		"vm=testvm1":               "has no NIC on the distributed switch",
+		"vm=nosuchvm":              "nosuchvm",
+		"vm=db01&length=x":         "want a number",
+		"vm=db01&length=10":        "A specified parameter was not correct: vspanSession.mirroredPacketLength",
+		"vm=db01&gra_nanosec=what": "want true or false",
+		"remove=77":                "The object or item referred to could not be found.",
+	} {
+		if code, body := call(t, "POST", ctl+"/mirror/session?"+q, nil); code < 400 || !strings.Contains(body, want) {
+			t.Errorf("%s: %d %s", q, code, body)
+		}
+	}
+}

@@ -51,7 +51,40 @@ type pending struct {
 	at       time.Time
 	src, dst net.IP
 	gre      []byte
-	rec      map[string]any
+	rec      *copyRecord
+}
+
+// copyRecord is a mirrored copy's truth.jsonl record (tests/lab/README.md, "VDS port
+// mirroring").
+type copyRecord struct {
+	T           int64   `json:"t"` // the frame's true time
+	Ev          string  `json:"ev"`
+	Host        string  `json:"host"`
+	Src         string  `json:"src"`
+	Dst         string  `json:"dst"`
+	DVS         string  `json:"dvs"`
+	Session     string  `json:"session"`
+	SessionName string  `json:"session_name"`
+	Encap       string  `json:"encap"`
+	ErspanID    int     `json:"erspan_id"`
+	DVPort      string  `json:"dvport"`
+	Port        int64   `json:"port"`
+	Dir         int     `json:"dir"`
+	VM          string  `json:"vm"`
+	MAC         string  `json:"mac"`
+	Kind        string  `json:"kind"`
+	Seq         uint64  `json:"seq"`
+	GreSeq      *uint32 `json:"gre_seq,omitempty"` // none on the wire with mirror_gre_header=plain
+	Len         int     `json:"len"`
+	MirroredLen int     `json:"mirrored_len"`
+	Truncated   bool    `json:"truncated"`
+	Timestamp   *uint32 `json:"timestamp,omitempty"` // erspan3
+	Gra         *int    `json:"gra,omitempty"`       // erspan3
+	Index       *uint32 `json:"index,omitempty"`     // erspan2
+	Fate        string  `json:"fate"`                // sent, lost, blocked, unsent
+	Why         string  `json:"why,omitempty"`
+	Reordered   bool    `json:"reordered,omitempty"`
+	SentT       int64   `json:"sent_t,omitempty"`
 }
 
 // frameBuffer is how many frames may wait for the engine; beyond, frames are not
@@ -212,12 +245,13 @@ func (e *Engine) copyTo(f *world.Frame, s world.VspanSession, dst string) {
 		SessionID: s.ErspanID, COS: s.COS, Truncated: truncated, OrigLen: len(f.Data), Egress: f.Dir == 1}
 	port, _ := strconv.ParseUint(f.DVPort, 10, 32)
 	h.Index = uint32(port) & 0xfffff
-	rec := map[string]any{"t": f.Time.UnixNano(), "ev": "mirror", "host": f.Host, "src": src.String(), "dst": dst,
-		"dvs": s.DVS, "session": s.Key, "session_name": s.Name, "encap": s.Encap, "erspan_id": s.ErspanID,
-		"dvport": f.DVPort, "port": f.Port, "dir": f.Dir, "vm": f.VM, "mac": f.MAC, "kind": f.Kind, "seq": f.Seq,
-		"gre_seq": h.Seq, "len": len(f.Data), "mirrored_len": len(data), "truncated": truncated}
-	if s.Encap == "gre" && ms.GREHeader == "plain" {
-		delete(rec, "gre_seq") // nothing on the wire carries it
+	rec := &copyRecord{T: f.Time.UnixNano(), Ev: "mirror", Host: f.Host, Src: src.String(), Dst: dst, DVS: s.DVS,
+		Session: s.Key, SessionName: s.Name, Encap: s.Encap, ErspanID: s.ErspanID, DVPort: f.DVPort, Port: f.Port,
+		Dir: f.Dir, VM: f.VM, MAC: f.MAC, Kind: f.Kind, Seq: f.Seq, Len: len(f.Data), MirroredLen: len(data),
+		Truncated: truncated}
+	if !(s.Encap == "gre" && ms.GREHeader == "plain") { // else nothing on the wire carries it
+		seq := h.Seq
+		rec.GreSeq = &seq
 	}
 	if s.Encap == "erspan3" {
 		if s.GraNanosec {
@@ -225,26 +259,28 @@ func (e *Engine) copyTo(f *world.Frame, s world.VspanSession, dst string) {
 		}
 		// The host's clock stamps the copy: a skewed host (clock_skew) is off here too.
 		h.Timestamp = Erspan3Timestamp(f.Time.Add(e.st.ClockSkew[f.Host]), h.Gra, ms.Erspan3Ticks)
-		rec["timestamp"], rec["gra"] = h.Timestamp, h.Gra
+		ts, gra := h.Timestamp, h.Gra
+		rec.Timestamp, rec.Gra = &ts, &gra
 		if ms.Erspan3Subheader {
 			h.Subheader, h.PlatformID, h.PlatInfo = true, 3, uint64(port)
 		}
 	}
 	if s.Encap == "erspan2" {
-		rec["index"] = h.Index
+		idx := h.Index
+		rec.Index = &idx
 	}
 	p := &pending{at: time.Now(), src: src, dst: net.ParseIP(dst), gre: Encapsulate(h, data), rec: rec}
 	switch {
 	case src == nil || p.dst.To4() == nil || !p.dst.To4().IsLoopback():
 		// Test traffic goes only to 127.0.0.0/8: any other destination is refused
 		// here, whatever the session says (vCenter accepts any address).
-		rec["fate"], rec["why"] = "blocked", "destination outside 127.0.0.0/8 (the lab sends only to loopback)"
+		rec.Fate, rec.Why = "blocked", "destination outside 127.0.0.0/8 (the lab sends only to loopback)"
 		e.stats.Blocked++
-		e.w.TruthRecord(rec)
+		e.w.TruthJSON(rec)
 	case ms.Loss > 0 && e.rng.Float64() < ms.Loss:
-		rec["fate"] = "lost"
+		rec.Fate = "lost"
 		e.stats.Lost++
-		e.w.TruthRecord(rec)
+		e.w.TruthJSON(rec)
 	case ms.Reorder > 0 && e.held[f.Host] == nil && e.rng.Float64() < ms.Reorder:
 		e.held[f.Host] = p // sent after this host's next copy
 	default:
@@ -258,17 +294,17 @@ func (e *Engine) copyTo(f *world.Frame, s world.VspanSession, dst string) {
 
 // emit sends one copy and records it (reordered: it was held back).
 func (e *Engine) emit(p *pending, reordered bool) {
-	p.rec["sent_t"] = time.Now().UnixNano()
+	p.rec.SentT = time.Now().UnixNano()
 	if reordered {
-		p.rec["reordered"] = true
+		p.rec.Reordered = true
 		e.stats.Reordered++
 	}
 	if err := e.send.Send(p.src, p.dst, p.gre); err != nil {
-		p.rec["fate"], p.rec["why"] = "unsent", err.Error()
+		p.rec.Fate, p.rec.Why = "unsent", err.Error()
 		e.stats.Unsent++
 	} else {
-		p.rec["fate"] = "sent"
+		p.rec.Fate = "sent"
 		e.stats.Sent++
 	}
-	e.w.TruthRecord(p.rec)
+	e.w.TruthJSON(p.rec)
 }

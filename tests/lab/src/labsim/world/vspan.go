@@ -1,6 +1,7 @@
 package world
 
 import (
+	"encoding/json"
 	"sort"
 	"time"
 )
@@ -136,4 +137,16 @@ func (w *World) DroppedFrames(s *Subscription) uint64 {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return s.Dropped
+}
+
+// TruthJSON appends one record, v marshalled as JSON, to truth.jsonl.
+func (w *World) TruthJSON(v any) {
+	if w.truth == nil {
+		return
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic("truth record: " + err.Error())
+	}
+	w.writeTruth(b)
 }

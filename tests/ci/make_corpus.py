@@ -393,6 +393,49 @@ def boot_frame_seeds(corpus):
                                                        udp(546, 547, solicit))))
 
 
+# ---- mirrored packets (fuzz_erspan): [link selector][link header][IPv4][GRE][ERSPAN][frame] ----
+
+def ip_checksum(b):
+    if len(b) % 2:
+        b += b"\0"
+    s = sum(struct.unpack(">%dH" % (len(b) // 2), b))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return ~s & 0xFFFF
+
+
+def ipv4_gre(payload, src=bytes([127, 0, 1, 1]), dst=bytes([127, 0, 0, 1])):
+    h = struct.pack(">BBHHHBBH4s4s", 0x45, 0, 20 + len(payload), 1, 0x4000, 64, 47, 0, src, dst)
+    h = h[:10] + struct.pack(">H", ip_checksum(h)) + h[12:]
+    return h + payload
+
+
+def erspan_seeds(corpus):
+    f = frame(5)
+    seeds = {
+        "gre-seq": struct.pack(">HHI", 0x1000, 0x6558, 1) + f,
+        "gre-key-seq": struct.pack(">HHII", 0x3000, 0x6558, 40, 2) + f,
+        "gre-plain": struct.pack(">HH", 0, 0x6558) + f,
+        "erspan1": struct.pack(">HH", 0, 0x88BE) + f,
+        # type II: Ver 1, COS 3, T, session 40, index 5
+        "erspan2": struct.pack(">HHIHHI", 0x1000, 0x88BE, 3, 0x1000, 3 << 13 | 1 << 10 | 40, 5) + f,
+        # type III: Ver 2, session 12, timestamp, SGT 0, P 1, D 1, Gra 01
+        "erspan3": struct.pack(">HHIHHIHH", 0x1000, 0x22EB, 4, 0x2000, 12, 0xDEADBEEF, 0, 0x800A) + f,
+        # type III with the O bit and a platform subheader (Platf ID 3)
+        "erspan3-subheader": struct.pack(">HHIHHIHHQ", 0x1000, 0x22EB, 5, 0x2000, 12, 1, 0, 0x8005,
+                                         3 << 58 | 5) + f,
+    }
+    macs = bytes.fromhex("005056010203005056040506")
+    for name, gre in seeds.items():
+        pkt = ipv4_gre(gre)
+        write(corpus, "fuzz_erspan", name + "-ipv4", bytes([0]) + pkt)
+        write(corpus, "fuzz_erspan", name + "-ethernet", bytes([1]) + macs + b"\x08\x00" + pkt)
+    sll = struct.pack(">HHH8sH", 0, 1, 6, bytes.fromhex("0050560102030000"), 0x0800)
+    write(corpus, "fuzz_erspan", "erspan3-linux-cooked", bytes([2]) + sll + ipv4_gre(seeds["erspan3"]))
+    sll2 = struct.pack(">HHIHBB8s", 0x0800, 0, 1, 1, 0, 6, bytes.fromhex("0050560102030000"))
+    write(corpus, "fuzz_erspan", "erspan2-linux-cooked-v2", bytes([3]) + sll2 + ipv4_gre(seeds["erspan2"]))
+
+
 def main():
     corpus = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "tests", "fuzz", "corpus")
     write(corpus, "fuzz_pcap_file_reader", "pcap-le-usec", pcap("<"))
@@ -408,6 +451,7 @@ def main():
     write(corpus, "fuzz_journal", "session", JOURNAL)
     write(corpus, "fuzz_journal", "torn", JOURNAL[:-40])
     boot_frame_seeds(corpus)
+    erspan_seeds(corpus)
 
 
 if __name__ == "__main__":

@@ -63,7 +63,7 @@ func TestEsxcliPortListBlocks(t *testing.T) {
 		t.Fatalf("block 1:\n%q\nwant\n%q", blocks[0], want)
 	}
 	if !strings.Contains(blocks[1], "   vSwitch: DSwitch\n") || !strings.Contains(blocks[1], "   Portgroup: dvpg-lag\n") ||
-		strings.Contains(blocks[1], "   DVPort ID: \n") || !strings.Contains(blocks[1], fmt.Sprintf("   Port ID: %d\n", v.Ports[mac2b])) {
+		!strings.Contains(blocks[1], "   DVPort ID: 12\n") || !strings.Contains(blocks[1], fmt.Sprintf("   Port ID: %d\n", v.Ports[mac2b])) {
 		t.Fatalf("DVS block:\n%s", blocks[1])
 	}
 	// Long option, and a stale world ID fails.

@@ -9,7 +9,6 @@ package esx
 
 import (
 	"fmt"
-	"hash/fnv"
 	"io"
 	"sort"
 	"strconv"
@@ -192,10 +191,8 @@ func (h *Host) esxcliPortList(opts []string) (*esxcliResult, error) {
 		}
 		vsw, dvport := h.vswitchName(), ""
 		if p.DVS {
-			vsw = h.dvsName()
-			f := fnv.New32a()
-			f.Write([]byte(p.MAC))
-			dvport = strconv.Itoa(int(f.Sum32()%900) + 100)
+			// The NIC's distributed port key, as vCenter shows it in the NIC's backing.
+			vsw, dvport = h.dvsName(), p.DVPort
 		}
 		team := h.w.UplinkFor(h.name, p.MAC)
 		teamID := h.uplinkPortID(team)

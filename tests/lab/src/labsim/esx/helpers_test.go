@@ -51,7 +51,7 @@ func newLab(t *testing.T, tmpSize int64) *lab {
 		Nics: []world.NicSpec{{Label: "Network adapter 1", MAC: mac1, Portgroup: "VM Network"}}})
 	w.AddVM(&world.VMState{Name: "testvm2", Folder: "vm", Host: "esx01",
 		Nics: []world.NicSpec{{Label: "Network adapter 1", MAC: mac2a, Portgroup: "VM Network"},
-			{Label: "Network adapter 2", MAC: mac2b, Portgroup: "dvpg-lag", DVS: true}}})
+			{Label: "Network adapter 2", MAC: mac2b, Portgroup: "dvpg-lag", DVS: true, DVPort: "12"}}})
 	w.AddVM(&world.VMState{Name: "a VM with a very long name, spaces and ünïcödé", Folder: "vm", Host: "esx03",
 		Nics: []world.NicSpec{{Label: "Network adapter 1", MAC: mac3, Portgroup: "VM Network"}}})
 	for _, v := range []string{"testvm1", "testvm2", "a VM with a very long name, spaces and ünïcödé"} {

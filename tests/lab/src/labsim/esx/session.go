@@ -151,7 +151,11 @@ func (h *Host) serveSession(ch ssh.Channel, reqs <-chan *ssh.Request, meta ssh.C
 				req.Reply(false, nil)
 				continue
 			}
+			// Reply first, as sshd does (its one loop answers the request before it
+			// can see the child end): a command that ends at once must not close the
+			// channel before the client has its reply (x/crypto's Run then says EOF).
 			req.Reply(true, nil)
+			go s.wait()
 		case "signal":
 			req.Reply(h.sessionSignal(s, req.Payload), nil)
 		case "pty-req", "env", "window-change":
@@ -239,8 +243,7 @@ func (h *Host) execCommand(ch ssh.Channel, command string, meta ssh.ConnMetadata
 		io.Copy(inW, ch)
 		inW.Close() // the client's EOF
 	}()
-	go s.wait()
-	return s, nil
+	return s, nil // the caller replies to the exec request, then starts s.wait()
 }
 
 // wait follows the process to its end, then the channel to its close.

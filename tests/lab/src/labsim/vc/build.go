@@ -63,7 +63,10 @@ func (v *VCenter) build() error {
 	if err := v.buildDatastores(ctx, c); err != nil {
 		return err
 	}
-	return v.buildVMs(ctx, c, folders)
+	if err := v.buildVMs(ctx, c, folders); err != nil {
+		return err
+	}
+	return v.installVspan() // vspan.go
 }
 
 // vCenter 8.0.3 (the simulator says 6.5).
@@ -199,7 +202,7 @@ func (v *VCenter) buildHosts(ctx context.Context, c *vim25.Client, folders *obje
 		}
 		v.w.AddHost(&world.HostState{Name: hs.Name, Moref: ref.Value, Version: hs.Version, Build: hs.Build,
 			Cluster: v.hostCl[hs.Name], Uplinks: append([]string{}, hs.Uplinks...), LAGs: lags,
-			Vswitch: "vSwitch0", DVSName: dvsName})
+			Vswitch: "vSwitch0", DVSName: dvsName, VmkIP: hs.VmkIP})
 	}
 	if len(dvsHosts) > 0 {
 		dvs := object.NewDistributedVirtualSwitch(c, v.dvsRef)
@@ -244,6 +247,9 @@ func (v *VCenter) configureHost(h *simulator.HostSystem, hs HostSpec, idx int) {
 	}
 	for i := range net.Vnic {
 		net.Vnic[i].Spec.Mac = vmkMAC
+		if net.Vnic[i].Device == "vmk0" {
+			net.Vnic[i].Spec.Ip = &types.HostIpConfig{Dhcp: false, IpAddress: hs.VmkIP, SubnetMask: "255.0.0.0"}
+		}
 	}
 	for i := range net.Portgroup {
 		for j := range net.Portgroup[i].Port {
@@ -366,6 +372,7 @@ func (v *VCenter) buildVMs(ctx context.Context, c *vim25.Client, folders *object
 	for _, vs := range v.inv.VMs {
 		var devices []types.BaseVirtualDeviceConfigSpec
 		var nics []world.NicSpec
+		dvports := make([]string, len(vs.Nics))
 		for i, n := range vs.Nics {
 			card := &types.VirtualVmxnet3{VirtualVmxnet: types.VirtualVmxnet{VirtualEthernetCard: types.VirtualEthernetCard{
 				VirtualDevice: types.VirtualDevice{Key: int32(-100 - i),
@@ -375,14 +382,19 @@ func (v *VCenter) buildVMs(ctx context.Context, c *vim25.Client, folders *object
 			}}}
 			dvs := n.Portgroup == DVSPortgroup
 			if dvs {
+				// A static (earlyBinding) portgroup gives the NIC its distributed port
+				// when it is connected; the key stays with the NIC (vspan.go).
+				dvports[i] = v.allocDVPort()
 				card.Backing = &types.VirtualEthernetCardDistributedVirtualPortBackingInfo{
-					Port: types.DistributedVirtualSwitchPortConnection{SwitchUuid: v.dvsUUID, PortgroupKey: v.dvpgKey}}
+					Port: types.DistributedVirtualSwitchPortConnection{SwitchUuid: v.dvsUUID, PortgroupKey: v.dvpgKey,
+						PortKey: dvports[i]}}
 			} else {
 				card.Backing = &types.VirtualEthernetCardNetworkBackingInfo{
 					VirtualDeviceDeviceBackingInfo: types.VirtualDeviceDeviceBackingInfo{DeviceName: n.Portgroup}}
 			}
 			devices = append(devices, &types.VirtualDeviceConfigSpec{Operation: types.VirtualDeviceConfigSpecOperationAdd, Device: card})
-			nics = append(nics, world.NicSpec{Label: fmt.Sprintf("Network adapter %d", i+1), MAC: n.MAC, Portgroup: n.Portgroup, DVS: dvs})
+			nics = append(nics, world.NicSpec{Label: fmt.Sprintf("Network adapter %d", i+1), MAC: n.MAC, Portgroup: n.Portgroup,
+				DVS: dvs, DVPort: dvports[i]})
 		}
 		spec := types.VirtualMachineConfigSpec{Name: vs.Name, GuestId: "otherLinux64Guest", NumCPUs: 2, MemoryMB: 2048,
 			Files: &types.VirtualMachineFileInfo{VmPathName: "[" + vs.Datastore + "]"}, DeviceChange: devices}
@@ -390,7 +402,7 @@ func (v *VCenter) buildVMs(ctx context.Context, c *vim25.Client, folders *object
 		var err error
 		shape := shapeOf(vs)
 		if proto := protos[shape]; proto != nil {
-			ref, err = v.cloneVM(proto, vs)
+			ref, err = v.cloneVM(proto, vs, dvports)
 		} else {
 			pool := object.NewResourcePool(c, v.poolOf(vs.Host))
 			host := object.NewHostSystem(c, v.hostRef[vs.Host])

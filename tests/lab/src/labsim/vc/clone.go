@@ -31,7 +31,7 @@ func shapeOf(vs VMSpec) vmShape {
 
 // cloneVM registers a copy of proto named vs.Name with vs's MACs, in the same
 // folder, host, pool and datastore, and returns its reference.
-func (v *VCenter) cloneVM(proto *labVM, vs VMSpec) (types.ManagedObjectReference, error) {
+func (v *VCenter) cloneVM(proto *labVM, vs VMSpec, dvports []string) (types.ManagedObjectReference, error) {
 	vm := &labVM{VirtualMachine: proto.VirtualMachine, vc: v}
 	deepCopy(reflect.ValueOf(&vm.VirtualMachine.VirtualMachine).Elem(), reflect.ValueOf(&proto.VirtualMachine.VirtualMachine).Elem())
 	vm.Self = types.ManagedObjectReference{Type: "VirtualMachine"}
@@ -52,6 +52,9 @@ func (v *VCenter) cloneVM(proto *labVM, vs VMSpec) (types.ManagedObjectReference
 				return types.ManagedObjectReference{}, fmt.Errorf("vm %q: prototype has more NICs than the spec", vs.Name)
 			}
 			n.GetVirtualEthernetCard().MacAddress = vs.Nics[i].MAC
+			if b, ok := n.GetVirtualEthernetCard().Backing.(*types.VirtualEthernetCardDistributedVirtualPortBackingInfo); ok {
+				b.Port.PortKey = dvports[i] // each copy's NIC has its own distributed port
+			}
 			if vm.Guest != nil && i < len(vm.Guest.Net) {
 				vm.Guest.Net[i].MacAddress = vs.Nics[i].MAC
 			}

@@ -51,6 +51,10 @@ type HostSpec struct {
 	Lockdown string `json:"lockdown,omitempty"`
 	// Users SSH still admits under lockdown (Exception Users).
 	LockdownExceptions []string `json:"lockdown_exceptions,omitempty"`
+	// vmk0's IPv4 address, the source of the host's mirrored copies (VDS port
+	// mirroring); a loopback address (127.0.0.0/8). Default 127.0.1.N, N = the host's
+	// place in the inventory from 1.
+	VmkIP string `json:"vmk_ip,omitempty"`
 }
 
 // access is the host's access state at start.
@@ -191,6 +195,9 @@ func (inv *Inventory) normalize() error {
 			h.Uplinks = []string{"vmnic0", "vmnic1"}
 		}
 		if err := h.normalizeAccess(); err != nil {
+			return fmt.Errorf("host %q: %v", h.Name, err)
+		}
+		if err := h.normalizeVmkIP(i); err != nil {
 			return fmt.Errorf("host %q: %v", h.Name, err)
 		}
 		hosts[h.Name] = h

@@ -36,6 +36,7 @@ func (v *VCenter) serveSDK(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	body = v.routeLockdown(body)
+	body = v.routeDVS(body)
 	body = v.routeEventManager(body)
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	r.ContentLength = int64(len(body))

@@ -165,6 +165,7 @@ type VCenter struct {
 	shots       map[string]int  // HA reset screenshots taken, by VM moref
 	portRefresh hostPortRefresh // scheduled host port-list rewrites (hostports.go)
 	access      hostAccessState // hosts' services and lockdown (access.go)
+	vspan       vspanState      // port mirroring on the distributed switch (vspan.go)
 
 	srvMu    sync.Mutex
 	srv      *http.Server

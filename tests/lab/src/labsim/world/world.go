@@ -31,6 +31,8 @@ type Settings struct {
 	NoSha256sum    []string `json:"no_sha256sum"`    // hosts without /bin/sha256sum
 	PktcapMessages string   `json:"pktcap_messages"` // pktcap-uw's stderr: "" or "version" (by release), "legacy"
 	NoSSHSignal    []string `json:"no_ssh_signal"`   // hosts whose sshd refuses "signal" requests (OpenSSH < 7.9)
+	// VDS port mirroring (vspan.go): vCenter's checks and the mirrored copies' wire.
+	Mirror MirrorSettings `json:"mirror"`
 }
 
 // HostListed says whether host is in list (a setting naming hosts).
@@ -53,6 +55,7 @@ type NicSpec struct {
 	MAC       string `json:"mac"`       // lower case
 	Portgroup string `json:"portgroup"` // standard portgroup name or DVS portgroup name
 	DVS       bool   `json:"dvs"`
+	DVPort    string `json:"dvport,omitempty"` // distributed port key (DVS NICs): stays with the NIC
 }
 
 type VMState struct {
@@ -76,6 +79,7 @@ type PortRec struct {
 	NicIndex  int
 	Portgroup string
 	DVS       bool
+	DVPort    string // distributed port key of the NIC ("" on a standard portgroup)
 	WorldID   int64
 }
 
@@ -89,6 +93,7 @@ type HostState struct {
 	LAGs     map[string][]string `json:"lags"`
 	Vswitch  string              `json:"vswitch"`
 	DVSName  string              `json:"dvs"`
+	VmkIP    string              `json:"vmk_ip"` // vmk0's address: the source of the host's mirrored copies
 	nextPort int64
 	ports    map[int64]*PortRec
 }
@@ -132,6 +137,7 @@ type Frame struct {
 	Kind   string // "dhcp-discover", "dhcp-offer", "dhcp-request", "dhcp-ack", "arp", "icmp", "udp", "flood"
 	Seq    uint64
 	Data   []byte
+	DVPort string // set by EmitLive: the distributed port key of Port ("" on a standard portgroup)
 }
 
 type Subscription struct {
@@ -158,6 +164,7 @@ type World struct {
 	truthStop  chan struct{}
 	truthDone  chan struct{}
 	access     accessTable // per host: SSH service and lockdown (access.go)
+	vspan      vspanTable  // VDS port mirroring sessions (vspan.go)
 	meter      DatastoreMeter
 }
 
@@ -358,7 +365,7 @@ func (w *World) assignPortsLocked(v *VMState, now time.Time) map[string]int64 {
 		id := h.nextPort
 		h.nextPort++
 		h.ports[id] = &PortRec{ID: id, MAC: n.MAC, VM: v.Name, VMMoref: v.Moref, NicIndex: i,
-			Portgroup: n.Portgroup, DVS: n.DVS, WorldID: v.WorldID}
+			Portgroup: n.Portgroup, DVS: n.DVS, DVPort: n.DVPort, WorldID: v.WorldID}
 		v.Ports[n.MAC] = id
 		w.truthRecord(map[string]any{"t": now.UnixNano(), "ev": "port-assign", "vm": v.Name,
 			"mac": n.MAC, "host": v.Host, "port": id})
@@ -613,9 +620,11 @@ func (w *World) Emit(f *Frame) {
 func (w *World) EmitLive(f *Frame) bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if h := w.Hosts[f.Host]; h == nil || h.ports[f.Port] == nil {
+	h := w.Hosts[f.Host]
+	if h == nil || h.ports[f.Port] == nil {
 		return false
 	}
+	f.DVPort = h.ports[f.Port].DVPort
 	w.truthFrame(f)
 	for _, s := range w.subs {
 		if s.match(f) {
@@ -637,6 +646,7 @@ type truthFrameRec struct {
 	Host   string `json:"host"`
 	Port   int64  `json:"port,omitempty"`
 	Uplink string `json:"uplink,omitempty"`
+	DVPort string `json:"dvport,omitempty"`
 	Dir    int    `json:"dir"`
 	Kind   string `json:"kind"`
 	Seq    uint64 `json:"seq"`
@@ -648,7 +658,7 @@ func (w *World) truthFrame(f *Frame) {
 		return
 	}
 	b, _ := json.Marshal(truthFrameRec{T: f.Time.UnixNano(), Ev: "frame", VM: f.VM, MAC: f.MAC, Host: f.Host,
-		Port: f.Port, Uplink: f.Uplink, Dir: f.Dir, Kind: f.Kind, Seq: f.Seq, Len: len(f.Data)})
+		Port: f.Port, Uplink: f.Uplink, DVPort: f.DVPort, Dir: f.Dir, Kind: f.Kind, Seq: f.Seq, Len: len(f.Data)})
 	w.writeTruth(b)
 }
 

@@ -26,6 +26,8 @@ func (l *labRun) controlHandler() http.Handler {
 	mux.HandleFunc("/fault/unreachable", l.post(l.handleUnreachable))
 	mux.HandleFunc("/fault/fill", l.post(l.handleFill))
 	mux.HandleFunc("/events/burst", l.post(l.handleBurst))
+	mux.HandleFunc("/mirror", l.handleMirror) // mirror.go
+	mux.HandleFunc("/mirror/session", l.post(l.handleMirrorSession))
 	return mux
 }
 
@@ -46,7 +48,10 @@ GET  /settings, POST /settings              JSON (or query parameters) boot_dhcp
                                             boot scenarios (each boot takes them at its start): dhcp_server_latency,
                                             dhcp_server_down_for, dhcp_rogue_server, dhcp_rogue_latency, dhcp_nak,
                                             dhcp_arp_conflict (needs boot_arp=rfc5227), boot_arp (announce|rfc5227|none),
-                                            pxe_boot_file (none: no PXE), pxe_file_missing, boot_ipv6, boot_timer_scale
+                                            pxe_boot_file (none: no PXE), pxe_file_missing, boot_ipv6, boot_timer_scale,
+                                            vspan_config_version, vspan_unique_names, mirror_loss, mirror_reorder (0..1),
+                                            mirror_gre_header (seq|plain|key-seq), mirror_erspan3_subheader,
+                                            mirror_erspan3_ticks (draft|vmware-doc)
 GET  /state                                 VMs now: host, power, ports
 POST /vm/{name}/{op}[?folder=vm/x][&to=esx02]  op: reset poweroff poweron reboot shutdown suspend
                                             migrate ha-reset ha-restart destroy; {name} may be a moref
@@ -58,6 +63,10 @@ POST /fault/vcenter-restart[?seconds=2]     vCenter down, sessions end, same inv
 POST /fault/ssh-drop?host=esx01             drop the host's SSH connections
 POST /fault/unreachable?host=esx01&seconds=30
 POST /fault/fill?host=esx01&target=/tmp|<datastore>[&bytes=N]   (no bytes: fill it up)
+GET  /mirror                                port mirroring: collector, transport, counters, sessions
+POST /mirror/session?vm=NAME[&dst=ADDR][&encap=erspan3][&erspan_id=N][&length=N][&sampling=N][&gra_nanosec=B]
+                                            an ERSPAN session for the VM's distributed ports, through
+                                            vCenter's ReconfigureDvs_Task code; ?remove=KEY removes one
 POST /events/burst?count=N[&kinds=login,alarm,task,ticket,guestop,logout,ssh]
                                             N unrelated events at once; answers {"keys": [...]}
 `

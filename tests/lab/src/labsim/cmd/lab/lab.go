@@ -15,6 +15,7 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"labsim/esx"
+	"labsim/mirror"
 	"labsim/traffic"
 	"labsim/vc"
 	"labsim/world"
@@ -29,6 +30,7 @@ type labRun struct {
 	names   []string // host names, sorted
 	stopTr  func()
 	scen    *traffic.Scenarios // the guests' boot scenarios (bootsettings.go)
+	mirror  *mirror.Engine     // VDS port mirroring's data plane
 	ctlSrv  *http.Server
 	ctlURL  string
 	logFile *os.File
@@ -123,6 +125,7 @@ func startLab(o options) (*labRun, error) {
 	}
 	l.vc.SetOptions(vc.Options{ResetPowerEvents: o.ResetPowerEv, UpdateBatch: o.UpdateBatch,
 		HostPortlistLag: o.PortlistLag, StrictRequests: o.StrictRequests})
+	l.mirror = mirror.Start(l.w, mirror.DefaultSender())
 
 	for _, h := range inv.Hosts {
 		l.names = append(l.names, h.Name)
@@ -203,6 +206,9 @@ func (l *labRun) Close() {
 		if l.stopTr != nil {
 			l.stopTr()
 		}
+		if l.mirror != nil {
+			l.mirror.Close()
+		}
 		for _, h := range l.hosts {
 			h.Close()
 		}
@@ -230,6 +236,7 @@ type LabInfo struct {
 	PID        int         `json:"pid"`
 	Hosts      []HostInfo  `json:"hosts"`
 	VMs        []VMInfo    `json:"vms"`
+	Mirror     MirrorInfo  `json:"mirror"` // mirror.go
 }
 
 type VCenterInfo struct {
@@ -258,6 +265,7 @@ type HostInfo struct {
 
 	KeyTypes []string `json:"host_key_types"` // every host key, in known_hosts order: ecdsa-sha2-nistp256, ssh-rsa
 	FIPS     bool     `json:"fips"`           // sshd in FIPS mode at start (ed25519 client keys refused)
+	VmkIP    string   `json:"vmk_ip"`         // vmk0's address: the source of the host's mirrored copies
 }
 
 // VMInfo is a VM as it was when the lab became ready (host and ports change later:
@@ -286,7 +294,7 @@ func (l *labRun) info() LabInfo {
 		in.Hosts = append(in.Hosts, HostInfo{Name: name, Moref: hs.Moref, Version: hs.Version, Cluster: hs.Cluster,
 			Address: h.Addr(), SSHHost: l.opts.ListenHost, Port: h.Port(), User: l.opts.SSHUser, Password: l.opts.SSHPassword,
 			KeyType: h.HostKey().Type(), KeyTypes: keyTypes(h), FIPS: l.w.GetSettings().SSH.FIPSMode(name, hs.Version),
-			KnownHosts: l.knownHosts, SSHConfig: l.sshConfig, Control: l.ctlURL})
+			KnownHosts: l.knownHosts, SSHConfig: l.sshConfig, Control: l.ctlURL, VmkIP: hs.VmkIP})
 	}
 	for _, v := range l.w.VMsSnapshot() {
 		vi := VMInfo{Name: v.Name, Moref: v.Moref, Folder: v.Folder, Host: v.Host, PoweredOn: v.PoweredOn,
@@ -297,6 +305,7 @@ func (l *labRun) info() LabInfo {
 		}
 		in.VMs = append(in.VMs, vi)
 	}
+	in.Mirror = l.mirrorInfo()
 	return in
 }
 

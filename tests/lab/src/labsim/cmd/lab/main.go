@@ -69,6 +69,7 @@ type options struct {
 	StrictRequests bool
 	HostCommands   string // the hosts' multicall binary (labsim/cmd/esxcmd)
 	NoSha256sum    string // hosts without sha256sum, comma-separated
+	MirrorAddr     string // the collector address lab.json offers for port mirroring (loopback)
 }
 
 // bigInventory is the VM count above which the first boots happen before traffic
@@ -110,6 +111,8 @@ func parseFlags(args []string) (options, error) {
 		"copy (made there once; an RSA key takes a while); none: every state dir makes its own")
 	fs.StringVar(&o.HostCommands, "esx-commands", "", "the hosts' programs (labsim/cmd/esxcmd; default: esxcmd beside this binary)")
 	fs.StringVar(&o.NoSha256sum, "no-sha256sum", "", "hosts without sha256sum (comma-separated), as setting no_sha256sum")
+	fs.StringVar(&o.MirrorAddr, "mirror-collector", "127.0.0.1", "the address lab.json offers as the collector of "+
+		"mirrored traffic (VDS port mirroring); a loopback address")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -118,6 +121,9 @@ func parseFlags(args []string) (options, error) {
 	}
 	if o.StateDir == "" {
 		return o, fmt.Errorf("--state-dir DIR is required")
+	}
+	if err := checkCollector(o.MirrorAddr); err != nil { // mirror.go
+		return o, err
 	}
 	if o.HostCommands == "" {
 		if exe, err := os.Executable(); err == nil {

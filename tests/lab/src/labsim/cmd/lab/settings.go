@@ -29,6 +29,7 @@ type settingsView struct {
 	ClockSkew        map[string]string `json:"clock_skew"` // hosts whose clock is off
 	sshView                            // ssh_* (sshsettings.go)
 	bootNetView                        // boot scenarios (bootsettings.go)
+	mirrorView                         // vspan_*, mirror_* (mirror.go)
 
 	// vCenter events and bootTime (tests/lab/README.md "Documented behaviour").
 	ResetSetsBootTime   bool     `json:"reset_sets_boottime"`
@@ -58,7 +59,8 @@ func (l *labRun) settings() settingsView {
 		EventPageSize: o.PageSize(), EventMaxCollectors: o.MaxCollectors(), HAResetScreenshot: !o.HAResetPlain,
 		HostPortlistLag: o.HostPortlistLag.String(), StrictRequests: o.StrictRequests,
 		NoSha256sum: nonNil(s.NoSha256sum), PktcapMessages: pktcapMessages(s.PktcapMessages), NoSSHSignal: nonNil(s.NoSSHSignal),
-		bootNetView: bootNetViewOf(l.scen.Get())}
+		bootNetView: bootNetViewOf(l.scen.Get()),
+		mirrorView:  mirrorViewOf(s.Mirror)}
 }
 
 func nonNil(l []string) []string {
@@ -240,6 +242,8 @@ func (l *labRun) applySettings(vals map[string]string) error {
 				err = sshErr
 			} else if ok, bootErr := applyBootNetSetting(k, v, &boot); ok {
 				err = bootErr
+			} else if ok, mErr := applyMirrorSetting(k, v, &s.Mirror); ok {
+				err = mErr
 			} else {
 				err = fmt.Errorf("unknown setting %q (GET /settings lists them)", k)
 			}

@@ -15,8 +15,8 @@
 #include <string>
 #include <vector>
 
-#include "util/backoff.h"
 #include "host/host_connection.h"
+#include "util/backoff.h"
 
 namespace vmc::host {
 

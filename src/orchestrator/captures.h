@@ -44,12 +44,12 @@ class Captures {
  private:
   struct Running {
     Pin pin;
-    HostPort* host = nullptr;
+    HostControl* host = nullptr;
     CaptureHandle handle;
     model::HostInfo host_info;
     size_t span = 0;  // index into the summary's pins
   };
-  void kill_orphans(const model::HostInfo& host, HostPort& hp);
+  void kill_orphans(const model::HostInfo& host, HostControl& hp);
   /// Re-pin bookkeeping for a port capture just started by `a`; may reword `reason`.
   void note_port_pin(const Action& a, model::TimePoint now, std::string& reason);
 

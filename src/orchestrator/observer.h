@@ -15,16 +15,16 @@
 #include "orchestrator/host_access.h"
 #include "orchestrator/observation.h"
 #include "orchestrator/port_cache.h"
-#include "orchestrator/ports.h"
 #include "orchestrator/recent_events.h"
 #include "orchestrator/runtime_options.h"
+#include "orchestrator/seams.h"
 #include "orchestrator/session_record.h"
 
 namespace vmc::orchestrator {
 
 class Observer {
  public:
-  Observer(const model::SessionSpec& spec, const RuntimeOptions& opt, VCenterPort& vcenter,
+  Observer(const model::SessionSpec& spec, const RuntimeOptions& opt, VCenterApi& vcenter,
            HostAccess& hosts, SessionRecord& record);
 
   /// The first look: an error when vCenter cannot be asked or a VM of the spec is not
@@ -54,7 +54,7 @@ class Observer {
 
   const model::SessionSpec& spec_;
   const RuntimeOptions& opt_;
-  VCenterPort& vcenter_;
+  VCenterApi& vcenter_;
   HostAccess& hosts_;
   SessionRecord& record_;
   Observation seen_;

@@ -18,13 +18,14 @@
 #include "capture/manifest.h"
 #include "itest_util.h"
 #include "lab_fixture.h"
+#include "vm_operations.h"
 #include "vsphere/vcenter.h"
 
 namespace vmc::itest {
 namespace {
 
 using namespace std::chrono_literals;
-using Op = vsphere::VCenter::VmOperation;
+using Op = VmOperation;
 
 Lab* lab = nullptr;
 
@@ -162,14 +163,14 @@ void follow_scenario(const std::string& tag) {
 
   int boots = 0;
   for (int i = 0; i < 10; ++i) {
-    ASSERT_TRUE(vc->vm_operation(vm->ref, Op::Reset).ok());
+    ASSERT_TRUE(vm_operation(*vc, vm->ref, Op::Reset).ok());
     ++boots;
     std::this_thread::sleep_for(1500ms);  // DHCP 500 ms after the boot, then its exchange
   }
   for (int i = 0; i < 2; ++i) {
-    ASSERT_TRUE(vc->vm_operation(vm->ref, Op::PowerOff).ok());
+    ASSERT_TRUE(vm_operation(*vc, vm->ref, Op::PowerOff).ok());
     std::this_thread::sleep_for(500ms);
-    ASSERT_TRUE(vc->vm_operation(vm->ref, Op::PowerOn).ok());
+    ASSERT_TRUE(vm_operation(*vc, vm->ref, Op::PowerOn).ok());
     ++boots;
     std::this_thread::sleep_for(1500ms);
   }
@@ -177,7 +178,7 @@ void follow_scenario(const std::string& tag) {
   model::MoRef esx02;
   for (const auto& h : lab->info().at("hosts"))
     if (h.at("name") == "esx02") esx02 = {"HostSystem", h.at("moref")};
-  ASSERT_TRUE(vc->vm_operation(vm->ref, Op::Migrate, esx02).ok());
+  ASSERT_TRUE(vm_operation(*vc, vm->ref, Op::Migrate, esx02).ok());
   std::this_thread::sleep_for(1500ms);
   // A DRS pass: the session's manual override keeps testvm1 where it is.
   auto moves = nlohmann::json::parse(lab->post("/drs"));
@@ -193,7 +194,7 @@ void follow_scenario(const std::string& tag) {
   std::this_thread::sleep_for(1500ms);
   EXPECT_EQ("manual", override_of(*vc, *vm));
   // One more boot on the new host.
-  ASSERT_TRUE(vc->vm_operation(vm->ref, Op::Reset).ok());
+  ASSERT_TRUE(vm_operation(*vc, vm->ref, Op::Reset).ok());
   ++boots;
   std::this_thread::sleep_for(2000ms);
 
@@ -285,7 +286,7 @@ void follow_scenario(const std::string& tag) {
   auto now = vc->vm_info(vm->ref);
   ASSERT_TRUE(now.ok());
   if (now->host != esx01) {
-    ASSERT_TRUE(vc->vm_operation(vm->ref, Op::Migrate, esx01).ok());
+    ASSERT_TRUE(vm_operation(*vc, vm->ref, Op::Migrate, esx01).ok());
   }
 }
 

@@ -33,13 +33,14 @@
 #include "capture_process.h"
 #include "itest_util.h"
 #include "lab_fixture.h"
+#include "vm_operations.h"
 #include "vsphere/vcenter.h"
 
 namespace vmc::itest {
 namespace {
 
 using namespace std::chrono_literals;
-using Op = vsphere::VCenter::VmOperation;
+using Op = VmOperation;
 using json = nlohmann::json;
 
 Lab* lab = nullptr;
@@ -1144,8 +1145,8 @@ TEST_F(Fault, CapturedVmDeleted) {
     // The lab's destroy endpoint is not there yet: delete it as a vSphere client would
     // (vCenter destroys only powered-off VMs).
     how = "API PowerOff + Destroy_Task (lab endpoint: " + std::string(e.what()) + ")";
-    ASSERT_TRUE(vc_->vm_operation(vm->ref, Op::PowerOff).ok());
-    auto d = vc_->vm_operation(vm->ref, Op::Destroy);
+    ASSERT_TRUE(vm_operation(*vc_, vm->ref, Op::PowerOff).ok());
+    auto d = vm_operation(*vc_, vm->ref, Op::Destroy);
     ASSERT_TRUE(d.ok()) << d.error().message;
   }
   ASSERT_TRUE(lab_state("web01").is_null()) << "web01 still in the lab";

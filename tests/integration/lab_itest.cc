@@ -13,6 +13,7 @@
 #include "itest_util.h"
 #include "lab_fixture.h"
 #include "vsphere/connect_options.h"
+#include "vm_operations.h"
 #include "vsphere/vcenter.h"
 
 namespace vmc::itest {
@@ -82,7 +83,7 @@ TEST(LabItest, ResetThroughApiGivesNewPortSeenByApiAndEsxcli) {
   EXPECT_EQ("esxcli", r1->ports.at(mac).source);
 
   auto t0 = std::chrono::steady_clock::now();
-  auto st = (*vc)->vm_operation(vm->ref, vsphere::VCenter::VmOperation::Reset);
+  auto st = vm_operation(**vc, vm->ref, VmOperation::Reset);
   ASSERT_TRUE(st.ok()) << st.error().message;
   std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the lab flushes truth every 20 ms
 

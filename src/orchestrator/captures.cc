@@ -2,6 +2,11 @@
 
 #include <algorithm>
 
+#include "orchestrator/host_access.h"
+#include "orchestrator/observer.h"
+#include "orchestrator/runtime_options.h"
+#include "orchestrator/session_record.h"
+
 namespace vmc::orchestrator {
 
 using namespace std::chrono_literals;
@@ -9,11 +14,7 @@ using Kind = JournalRecord::Kind;
 
 Captures::Captures(const model::SessionSpec& spec, const RuntimeOptions& opt, HostAccess& hosts,
                    Observer& observer, SessionRecord& record)
-    : spec_(spec),
-      opt_(opt),
-      hosts_(hosts),
-      observer_(observer),
-      record_(record),
+    : spec_(spec), opt_(opt), hosts_(hosts), observer_(observer), record_(record),
       pin_backoff_(opt.backoff_initial, opt.backoff_max) {}
 
 std::vector<Pin> Captures::pins() const {

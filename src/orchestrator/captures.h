@@ -4,21 +4,18 @@
 // (Coverage) and re-pins (RepinLog) written into the session's record.
 #pragma once
 
-#include <string>
-#include <vector>
-
-#include "model/session_spec.h"
 #include "orchestrator/coverage.h"
-#include "orchestrator/host_access.h"
-#include "orchestrator/observer.h"
 #include "orchestrator/orphans.h"
-#include "orchestrator/reconcile.h"
+#include "orchestrator/reconcile.h"  // Action
 #include "orchestrator/repin_log.h"
-#include "orchestrator/runtime_options.h"
-#include "orchestrator/session_record.h"
 #include "util/backoff.h"
 
 namespace vmc::orchestrator {
+
+class HostAccess;
+class Observer;
+class SessionRecord;
+struct RuntimeOptions;
 
 class Captures {
  public:

@@ -10,12 +10,7 @@ using namespace std::chrono_literals;
 
 Observer::Observer(const model::SessionSpec& spec, const RuntimeOptions& opt, VCenterApi& vcenter,
                    HostAccess& hosts, SessionRecord& record)
-    : spec_(spec),
-      opt_(opt),
-      vcenter_(vcenter),
-      hosts_(hosts),
-      record_(record),
-      events_(opt.settle),
+    : spec_(spec), opt_(opt), vcenter_(vcenter), hosts_(hosts), record_(record), events_(opt.settle),
       boots_(opt.boot_window) {}
 
 Status Observer::first_look() {

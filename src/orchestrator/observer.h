@@ -4,21 +4,15 @@
 // the boots they tell of. vCenter not answering for `vcenter_give_up` ends the session.
 #pragma once
 
-#include <chrono>
 #include <map>
 #include <optional>
-#include <string>
 #include <vector>
 
-#include "model/session_spec.h"
 #include "orchestrator/boot_counter.h"
-#include "orchestrator/host_access.h"
-#include "orchestrator/observation.h"
+#include "orchestrator/host_access.h"  // with the seams and SessionRecord
 #include "orchestrator/port_cache.h"
 #include "orchestrator/recent_events.h"
 #include "orchestrator/runtime_options.h"
-#include "orchestrator/seams.h"
-#include "orchestrator/session_record.h"
 
 namespace vmc::orchestrator {
 

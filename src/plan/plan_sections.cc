@@ -118,6 +118,20 @@ void Loader::forget(const std::string& prefix) {
   }
 }
 
+bool Loader::expect_list(const YAML::Node& k, const YAML::Node& v, const std::string& field,
+                         const std::string& shape) {
+  if (!v.IsSequence()) {
+    error(loc_value(k, v), v.IsNull() ? "plan.missing" : "plan.bad-type",
+          "'" + field + "' must be a list of " + shape + ", not " + kind_of(v));
+    return false;
+  }
+  if (v.size() > kMaxListItems) {
+    error(loc(v), "plan.too-many", "'" + field + "' has more than " + std::to_string(kMaxListItems) + " entries");
+    return false;
+  }
+  return true;
+}
+
 bool Loader::expect_map(const YAML::Node& k, const YAML::Node& v, const std::string& field, const std::string& keys) {
   if (v.IsMap()) return true;
   failed_.insert(field);

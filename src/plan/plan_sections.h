@@ -127,6 +127,9 @@ class Loader {
     }
   }
 
+  // Whether `v` is a list of at most kMaxListItems entries for `field`; says why not.
+  bool expect_list(const YAML::Node& k, const YAML::Node& v, const std::string& field, const std::string& shape);
+
   bool expect_map(const YAML::Node& k, const YAML::Node& v, const std::string& field, const std::string& keys);
 
   // A list of scalars (a single scalar counts as a list of one).

@@ -35,15 +35,7 @@ void Loader::vms(const YAML::Node& k, const YAML::Node& v) {
     add_vm_scalar(v, "targets.vms[0]");
     return;
   }
-  if (!v.IsSequence()) {
-    error(loc_value(k, v), v.IsNull() ? "plan.missing" : "plan.bad-type",
-          "'targets.vms' must be a list of " + shape + ", not " + kind_of(v));
-    return;
-  }
-  if (v.size() > kMaxListItems) {
-    error(loc(v), "plan.too-many", "'targets.vms' has more than " + std::to_string(kMaxListItems) + " entries");
-    return;
-  }
+  if (!expect_list(k, v, "targets.vms", shape)) return;
   size_t i = 0;
   for (const auto& e : v) {
     std::string field = "targets.vms[" + std::to_string(i++) + "]";
@@ -148,15 +140,7 @@ void Loader::uplinks(const YAML::Node& k, const YAML::Node& v) {
   forget("targets.uplinks");
   mark("targets.uplinks", k);
   const std::string shape = "mappings with host and one of vmnics or lag";
-  if (!v.IsSequence()) {
-    error(loc_value(k, v), v.IsNull() ? "plan.missing" : "plan.bad-type",
-          "'targets.uplinks' must be a list of " + shape + ", not " + kind_of(v));
-    return;
-  }
-  if (v.size() > kMaxListItems) {
-    error(loc(v), "plan.too-many", "'targets.uplinks' has more than " + std::to_string(kMaxListItems) + " entries");
-    return;
-  }
+  if (!expect_list(k, v, "targets.uplinks", shape)) return;
   size_t i = 0;
   for (const auto& e : v) {
     std::string field = "targets.uplinks[" + std::to_string(i++) + "]";

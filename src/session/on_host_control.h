@@ -59,18 +59,21 @@ struct OnHostEvents {
 
 class OnHostControl : public orchestrator::HostControl {
  public:
-  /// `streaming` (which must outlive this port) answers resolve_port and kills for
+  /// `streaming` (which must outlive this) answers resolve_port and kills for
   /// kill_leftover (which also fetches the file of a capture of ours cut off with its
-  /// connection); its connection is this port's.
+  /// connection); its connection is this one's.
   OnHostControl(model::HostInfo info, SshHostControl& streaming, OnHostSettings settings, OnHostEvents events);
   ~OnHostControl() override;
 
-  Result<std::optional<int64_t>> resolve_port(const std::string& mac) override;
+  // Captures written on the host.
   Result<orchestrator::CaptureHandle> start_capture(const orchestrator::CaptureRequest& request,
                                                     orchestrator::FrameSink& sink) override;
-  Status stop_capture(const orchestrator::CaptureHandle& handle) override;
   orchestrator::CaptureStatus status(const orchestrator::CaptureHandle& handle) override;
+  Status stop_capture(const orchestrator::CaptureHandle& handle) override;
   Status kill_leftover(int64_t pid) override;
+
+  // The streaming control's.
+  Result<std::optional<int64_t>> resolve_port(const std::string& mac) override;
   Result<orchestrator::FetchedFile> fetch_leftover_file(const std::string& remote_path,
                                                         const std::string& local_path) override;
 

@@ -23,6 +23,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -510,7 +511,9 @@ TEST(Security, EverythingWrittenIsOwnerOnlyEvenWithUmask000) {
     }, 30s)) << "no .part file appeared";
     EXPECT_EQ("", part_modes);
     // Frames written, and for the rotating run a few rotations: 4 KB of this run's files.
-    const std::string stem = fs::path(r.args.back()).stem().string();
+    const auto w = std::find(r.args.begin(), r.args.end(), "-w");
+    ASSERT_NE(w, r.args.end());
+    const std::string stem = fs::path(*(w + 1)).stem().string();
     ASSERT_TRUE(wait_for([&] {
       uintmax_t bytes = 0;
       std::error_code ec;

@@ -71,6 +71,7 @@ nlohmann::json to_json(const Manifest& m) {
                 {"duplicates_removed", m.duplicates_removed},
                 {"late_frames", m.late_frames},
                 {"files_removed_by_ring", m.files_removed}}},
+              {"clock_corrections_ns", m.clock_corrections_ns},
               {"errors", m.errors}};
 }
 

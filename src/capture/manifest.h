@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -70,6 +71,8 @@ struct Manifest {
   uint64_t duplicates_removed = 0;
   uint64_t late_frames = 0;  // arrived after newer frames had been written
   uint64_t files_removed = 0;  // by the ring
+  /// Hosts whose frame times were moved onto this machine's time line, by how much.
+  std::map<std::string, int64_t> clock_corrections_ns;
   std::vector<std::string> errors;
 };
 

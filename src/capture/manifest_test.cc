@@ -40,6 +40,7 @@ TEST(Manifest, WritesEverySectionWithOwnerOnlyMode) {
   m.drs_actions.push_back({0, "cl1", "testvm1", "set-override", "fullyAutomated -> manual"});
   m.frames = 12;
   m.duplicates_removed = 3;
+  m.clock_corrections_ns["esx02"] = 2'987'000'000;
   testing::TempDir d;
   const auto path = d.file("cap.manifest.json");
   ASSERT_TRUE(write_manifest(path, m).ok());
@@ -56,6 +57,7 @@ TEST(Manifest, WritesEverySectionWithOwnerOnlyMode) {
   EXPECT_EQ(j["drs_actions"][0]["action"], "set-override");
   EXPECT_EQ(j["counts"]["duplicates_removed"], 3);
   EXPECT_EQ(j["tool"], "vm-capture 0.1.0");
+  EXPECT_EQ(j["clock_corrections_ns"]["esx02"], 2'987'000'000);
 }
 
 }  // namespace

@@ -82,6 +82,8 @@ class SessionOutput {
   void event(const ManifestEvent& e, std::optional<uint32_t> pin = std::nullopt);
   void gap(const ManifestGap& g);
   void drs_action(const ManifestDrsAction& d);
+  /// `host`'s frame times are moved by `ns` onto this machine's time line.
+  void clock_correction(const std::string& host, int64_t ns) { manifest_.clock_corrections_ns[host] = ns; }
   /// Writes out frames that are due; call regularly (e.g. every 100 ms).
   Status tick(int64_t now_ns);
   /// Pushes what was written to the file (not the frames still held for ordering).

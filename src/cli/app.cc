@@ -7,8 +7,8 @@
 #include <cstdlib>
 #include <iostream>
 
-#include "cli/app_base.h"
 #include "capture/rotating_writer.h"
+#include "cli/app_base.h"
 #include "cli/cmd_merge.h"
 #include "cli/cmd_plan.h"
 #include "cli/cmd_status.h"

@@ -1,7 +1,8 @@
 // HostConnection over SSH (libssh). One TCP/SSH connection per host, reused for every
 // command: short commands (run) and long ones (start) are exec channels on it. A single
 // I/O thread per connection reads every channel non-blockingly and calls the
-// callbacks; libssh types never leave ssh_connection.cc.
+// callbacks (ssh_io.cc); opening the session is ssh_login.cc's. libssh types never leave
+// these files (ssh_connection_impl.h is their shared, internal header).
 //
 // Security defaults: the host key must already be in the known_hosts file (unknown or
 // changed keys are refused, the message gives the SHA256 fingerprint); AcceptNew adds
@@ -15,8 +16,8 @@
 #include <string>
 #include <vector>
 
-#include "util/backoff.h"
 #include "host/host_connection.h"
+#include "util/backoff.h"
 
 namespace vmc::host {
 
@@ -69,7 +70,9 @@ class SshConnection : public HostConnection {
 
   /// True while the SSH connection is up.
   bool connected() const;
-  /// Succeeds when connected. Once the connection was lost it never blocks: it asks
+  /// Succeeds when connected. It never blocks: it reads only the connection's state
+  /// (not the session, which a keepalive holds while it waits). Once the connection
+  /// was lost it asks
   /// the I/O thread to reconnect in the background (honouring the backoff) and fails
   /// at once with "ssh.disconnected" (saying when the next attempt is due), or with the
   /// last attempt's code when the host refused us ("ssh.hostkey-*", "ssh.auth").
@@ -77,6 +80,10 @@ class SshConnection : public HostConnection {
   Status ensure_connected();
   /// How many times the connection was re-established.
   int reconnects() const;
+  /// True while a keepalive waits for the host's answer (after keepalive_interval of
+  /// silence). It holds the SSH session, never the state ensure_connected() and the
+  /// other accessors read: they answer at once meanwhile.
+  bool keepalive_waiting() const;
   /// SHA256 fingerprint of the server's host key ("SHA256:...").
   std::string host_key_fingerprint() const;
 

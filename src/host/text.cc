@@ -1,6 +1,7 @@
 #include "host/text.h"
 
 #include <cctype>
+#include <charconv>
 #include <limits>
 
 namespace vmc::host {
@@ -64,26 +65,14 @@ std::optional<int64_t> parse_int(std::string_view s) {
   return static_cast<int64_t>(v);
 }
 
-namespace {
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-}  // namespace
-
 std::optional<int64_t> parse_hex(std::string_view s) {
   if (s.size() < 3 || s[0] != '0' || (s[1] != 'x' && s[1] != 'X')) return std::nullopt;
   s.remove_prefix(2);
   if (s.size() > 15) return std::nullopt;  // keeps the value below 2^60
-  int64_t v = 0;
-  for (char c : s) {
-    int d = hex_value(c);
-    if (d < 0) return std::nullopt;
-    v = v * 16 + d;
-  }
-  return v;
+  uint64_t v = 0;  // unsigned: from_chars takes no sign then
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v, 16);
+  if (ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
+  return static_cast<int64_t>(v);
 }
 
 std::string field_key(std::string_view name) {

@@ -2,6 +2,11 @@
 
 #include <algorithm>
 
+#include "orchestrator/host_access.h"
+#include "orchestrator/observer.h"
+#include "orchestrator/runtime_options.h"
+#include "orchestrator/session_record.h"
+
 namespace vmc::orchestrator {
 
 using namespace std::chrono_literals;
@@ -9,11 +14,7 @@ using Kind = JournalRecord::Kind;
 
 Captures::Captures(const model::SessionSpec& spec, const RuntimeOptions& opt, HostAccess& hosts,
                    Observer& observer, SessionRecord& record)
-    : spec_(spec),
-      opt_(opt),
-      hosts_(hosts),
-      observer_(observer),
-      record_(record),
+    : spec_(spec), opt_(opt), hosts_(hosts), observer_(observer), record_(record),
       pin_backoff_(opt.backoff_initial, opt.backoff_max) {}
 
 std::vector<Pin> Captures::pins() const {
@@ -27,7 +28,7 @@ void Captures::start(const Action& a) {
   const model::HostInfo* host = observer_.seen().host(pin.host);
   if (host == nullptr) return;
   if (!hosts_.ready(*host) || !pin_backoff_.ready(pin.key(), record_.now())) return;
-  HostPort* hp = hosts_.connect(*host);
+  HostControl* hp = hosts_.connect(*host);
   if (hp == nullptr) return;
   CaptureRequest req;
   req.pin = pin;
@@ -60,7 +61,7 @@ void Captures::start(const Action& a) {
   record_.sink().pin_opened(pin, now, reason);
 }
 
-void Captures::kill_orphans(const model::HostInfo& host, HostPort& hp) {
+void Captures::kill_orphans(const model::HostInfo& host, HostControl& hp) {
   orphans_.kill(host.ref, hp, [&](const Orphan& o, const Status& st) {
     const std::string what = "pktcap-uw PID " + std::to_string(o.pid) + " (" + o.pin_name;
     if (!st) {
@@ -178,7 +179,7 @@ void Captures::update_coverage(const std::string& why) {
 void Captures::give_up_on_leftovers() {
   // Captures cut off by a lost connection: one try each (the host may be back).
   for (const auto& host : orphans_.hosts())
-    if (HostPort* hp = hosts_.connect_quietly(host)) kill_orphans(host, *hp);
+    if (HostControl* hp = hosts_.connect_quietly(host)) kill_orphans(host, *hp);
   for (const auto& o : orphans_.take_all())
     record_.error("could not stop pktcap-uw " + std::to_string(o.pid) + " on " + o.host.name + " (" +
                   o.pin_name + ", cut off when its connection was lost); run `capture cleanup` to stop it");

@@ -4,21 +4,18 @@
 // (Coverage) and re-pins (RepinLog) written into the session's record.
 #pragma once
 
-#include <string>
-#include <vector>
-
-#include "model/session_spec.h"
 #include "orchestrator/coverage.h"
-#include "orchestrator/host_access.h"
-#include "orchestrator/observer.h"
 #include "orchestrator/orphans.h"
-#include "orchestrator/reconcile.h"
+#include "orchestrator/reconcile.h"  // Action
 #include "orchestrator/repin_log.h"
-#include "orchestrator/runtime_options.h"
-#include "orchestrator/session_record.h"
 #include "util/backoff.h"
 
 namespace vmc::orchestrator {
+
+class HostAccess;
+class Observer;
+class SessionRecord;
+struct RuntimeOptions;
 
 class Captures {
  public:
@@ -44,12 +41,12 @@ class Captures {
  private:
   struct Running {
     Pin pin;
-    HostPort* host = nullptr;
+    HostControl* host = nullptr;
     CaptureHandle handle;
     model::HostInfo host_info;
     size_t span = 0;  // index into the summary's pins
   };
-  void kill_orphans(const model::HostInfo& host, HostPort& hp);
+  void kill_orphans(const model::HostInfo& host, HostControl& hp);
   /// Re-pin bookkeeping for a port capture just started by `a`; may reword `reason`.
   void note_port_pin(const Action& a, model::TimePoint now, std::string& reason);
 

@@ -42,7 +42,7 @@ CleanupPlan plan_cleanup(const std::vector<JournalRecord>& records) {
   return plan;
 }
 
-CleanupReport run_cleanup(const CleanupPlan& plan, HostConnector& hosts, VCenterPort& vcenter,
+CleanupReport run_cleanup(const CleanupPlan& plan, HostConnector& hosts, VCenterApi& vcenter,
                           Journal& journal, Clock& clock, const CleanupOptions& options) {
   CleanupReport report;
   auto note = [&](const Status& s) {

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "orchestrator/journal.h"
-#include "orchestrator/ports.h"
+#include "orchestrator/seams.h"
 
 namespace vmc::orchestrator {
 
@@ -60,7 +60,7 @@ struct CleanupReport {
 /// step in `journal` and, when everything is undone, a CleanupDone record. A capture
 /// with a file on the host is recorded stopped only once the file is home (or the host
 /// has it no more), so that a failed fetch is tried again by the next cleanup.
-CleanupReport run_cleanup(const CleanupPlan& plan, HostConnector& hosts, VCenterPort& vcenter,
+CleanupReport run_cleanup(const CleanupPlan& plan, HostConnector& hosts, VCenterApi& vcenter,
                           Journal& journal, Clock& clock, const CleanupOptions& options = {});
 
 }  // namespace vmc::orchestrator

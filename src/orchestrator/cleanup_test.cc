@@ -60,6 +60,26 @@ class CleanupTest : public ::testing::Test {
     dir = temp_dir();
   }
 
+  // A session "live" of pid 77 that started pktcap-uw 5 on host-1 for `pin_key`, and
+  // is still running (its journal ends there).
+  void live_session(const std::string& pin_key) {
+    auto live = FileJournal::create(dir, "live");
+    ASSERT_TRUE(live.ok()) << live.error().message;
+    live_ = std::move(live.value());
+    JournalRecord start;
+    start.kind = JournalRecord::Kind::SessionStart;
+    start.pid = 77;
+    start.session_id = "live";
+    ASSERT_TRUE(live_->append(start).ok());
+    JournalRecord proc;
+    proc.kind = JournalRecord::Kind::ProcessStarted;
+    proc.host = MoRef{"HostSystem", "host-1"};
+    proc.remote_pid = 5;
+    proc.pin_key = pin_key;
+    ASSERT_TRUE(live_->append(proc).ok());
+  }
+  std::unique_ptr<FileJournal> live_;  // live_session()'s journal
+
   // Runs a whole session journaled to a real file, then cuts the journal back to what a
   // process killed with -9 just after `keep` records would have left.
   std::string crashed_session(size_t keep) {
@@ -159,17 +179,7 @@ TEST_F(CleanupTest, CleanSessionNeedsNothingAndRunningSessionIsNotTouched) {
   EXPECT_TRUE(sessions[0].ended);
 
   // A journal cut short whose process still runs is a running session.
-  auto live = FileJournal::create(dir, "live");
-  JournalRecord start;
-  start.kind = JournalRecord::Kind::SessionStart;
-  start.pid = 77;
-  start.session_id = "live";
-  ASSERT_TRUE(live.value()->append(start).ok());
-  JournalRecord proc;
-  proc.kind = JournalRecord::Kind::ProcessStarted;
-  proc.host = MoRef{"HostSystem", "host-1"};
-  proc.remote_pid = 5;
-  ASSERT_TRUE(live.value()->append(proc).ok());
+  ASSERT_NO_FATAL_FAILURE(live_session(""));
   sessions = list_sessions(dir, [](int64_t pid) { return pid == 77; });
   ASSERT_EQ(2u, sessions.size());
   EXPECT_EQ(SessionListing::State::Finished, sessions[0].state);  // "crashed" sorts first
@@ -181,18 +191,7 @@ TEST_F(CleanupTest, CleanSessionNeedsNothingAndRunningSessionIsNotTouched) {
 }
 
 TEST_F(CleanupTest, SessionsHoldingAVmAreTheRunningOnesThatCaptureIt) {
-  auto live = FileJournal::create(dir, "live");
-  JournalRecord start;
-  start.kind = JournalRecord::Kind::SessionStart;
-  start.pid = 77;
-  start.session_id = "live";
-  ASSERT_TRUE(live.value()->append(start).ok());
-  JournalRecord proc;
-  proc.kind = JournalRecord::Kind::ProcessStarted;
-  proc.host = MoRef{"HostSystem", "host-1"};
-  proc.remote_pid = 5;
-  proc.pin_key = "host-1|port:100|both|vm-12|00:50:56:00:00:01";
-  ASSERT_TRUE(live.value()->append(proc).ok());
+  ASSERT_NO_FATAL_FAILURE(live_session("host-1|port:100|both|vm-12|00:50:56:00:00:01"));
   auto alive = [](int64_t pid) { return pid == 77; };
   const MoRef vm12{"VirtualMachine", "vm-12"};
   auto held = sessions_holding(dir, alive, vm12, /*own_pid=*/1);
@@ -208,7 +207,7 @@ TEST_F(CleanupTest, SessionsHoldingAVmAreTheRunningOnesThatCaptureIt) {
   ov.kind = JournalRecord::Kind::OverrideSet;
   ov.cluster = MoRef{"ClusterComputeResource", "c1"};
   ov.vm = MoRef{"VirtualMachine", "vm-1"};
-  ASSERT_TRUE(live.value()->append(ov).ok());
+  ASSERT_TRUE(live_->append(ov).ok());
   EXPECT_EQ(1u, sessions_holding(dir, alive, MoRef{"VirtualMachine", "vm-1"}, 1).size());
 }
 

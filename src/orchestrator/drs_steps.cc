@@ -14,7 +14,7 @@ static std::string describe(const std::optional<model::DrsVmOverride>& o) {
   return o ? "'" + o->behavior + "'" : "none";
 }
 
-Result<std::string> restore_override(VCenterPort& vcenter, const model::MoRef& cluster,
+Result<std::string> restore_override(VCenterApi& vcenter, const model::MoRef& cluster,
                                      const model::MoRef& vm,
                                      const std::optional<model::DrsVmOverride>& previous,
                                      const model::DrsVmOverride& applied) {

@@ -5,7 +5,7 @@
 #include <optional>
 #include <string>
 
-#include "orchestrator/ports.h"
+#include "orchestrator/seams.h"
 
 namespace vmc::orchestrator {
 
@@ -15,7 +15,7 @@ model::DrsVmOverride session_override(const model::MoRef& vm, const std::string&
 /// Puts back `previous` (edit) or removes the override when there was none, if the
 /// override is still the one we applied. One someone changed since is left alone, one
 /// already restored is not touched: safe to repeat. Returns what was done, in words.
-Result<std::string> restore_override(VCenterPort& vcenter, const model::MoRef& cluster,
+Result<std::string> restore_override(VCenterApi& vcenter, const model::MoRef& cluster,
                                      const model::MoRef& vm,
                                      const std::optional<model::DrsVmOverride>& previous,
                                      const model::DrsVmOverride& applied);

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "orchestrator/journal.h"
-#include "orchestrator/ports.h"
+#include "orchestrator/seams.h"
 
 namespace vmc::orchestrator::fakes {
 
@@ -43,7 +43,7 @@ struct FakeWorld {
 
 /// vCenter over a FakeWorld with a script of timed changes. next_event() advances the
 /// fake clock to the next step (applying it) or by the whole wait.
-class FakeVCenter : public VCenterPort {
+class FakeVCenter : public VCenterApi {
  public:
   struct Step {
     std::chrono::milliseconds at;  // since the clock's start
@@ -122,7 +122,7 @@ class FakeVCenter : public VCenterPort {
   std::deque<Step> steps_;
 };
 
-class FakeHost : public HostPort {
+class FakeHost : public HostControl {
  public:
   FakeHost(std::string name, FakeWorld& world, Log& log, int64_t& next_pid)
       : name_(std::move(name)), world_(world), log_(log), next_pid_(next_pid) {}
@@ -203,13 +203,13 @@ class FakeHosts : public HostConnector {
     }
     return *it->second;
   }
-  Result<HostPort*> connect(const model::HostInfo& h) override {
+  Result<HostControl*> connect(const model::HostInfo& h) override {
     auto& fails = fail_connect[h.name];
     if (fails > 0) {
       --fails;
       return Error(connect_fail_code, "cannot reach " + h.name, connect_fail_kind);
     }
-    return static_cast<HostPort*>(&host(h.name, h.ref.value));
+    return static_cast<HostControl*>(&host(h.name, h.ref.value));
   }
   void prepare(const model::HostInfo& h) override { prepared.insert(h.name); }
   std::set<std::string> prepared;  // hosts asked to connect ahead

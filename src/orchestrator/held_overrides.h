@@ -7,15 +7,15 @@
 #include <string>
 #include <vector>
 
-#include "orchestrator/ports.h"
 #include "orchestrator/reconcile.h"
+#include "orchestrator/seams.h"
 #include "orchestrator/session_record.h"
 
 namespace vmc::orchestrator {
 
 class HeldOverrides {
  public:
-  HeldOverrides(VCenterPort& vcenter, SessionRecord& record, std::string behavior)
+  HeldOverrides(VCenterApi& vcenter, SessionRecord& record, std::string behavior)
       : vcenter_(vcenter), record_(record), behavior_(std::move(behavior)) {}
 
   void set(const Action& a);
@@ -33,7 +33,7 @@ class HeldOverrides {
     std::optional<model::DrsVmOverride> applied;  // nullopt: not set (refused or needless)
   };
 
-  VCenterPort& vcenter_;
+  VCenterApi& vcenter_;
   SessionRecord& record_;
   std::string behavior_;
   std::vector<Held> held_;

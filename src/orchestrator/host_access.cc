@@ -8,14 +8,14 @@ bool HostAccess::ready(const model::HostInfo& host) const {
   return backoff_.ready(host.ref.value, record_.now());
 }
 
-HostPort* HostAccess::connect(const model::HostInfo& host) {
+HostControl* HostAccess::connect(const model::HostInfo& host) {
   auto hp = connector_.connect(host);
   if (hp) return hp.value();
   unusable(host, hp.error());
   return nullptr;
 }
 
-HostPort* HostAccess::connect_quietly(const model::HostInfo& host) {
+HostControl* HostAccess::connect_quietly(const model::HostInfo& host) {
   auto hp = connector_.connect(host);
   return hp ? hp.value() : nullptr;
 }

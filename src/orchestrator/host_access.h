@@ -8,7 +8,7 @@
 #include <set>
 #include <string>
 
-#include "orchestrator/ports.h"
+#include "orchestrator/seams.h"
 #include "orchestrator/session_record.h"
 #include "util/backoff.h"
 
@@ -26,9 +26,9 @@ class HostAccess {
   bool ready(const model::HostInfo& host) const;
   /// The host's connection, or nullptr when it cannot be had now (then said as
   /// unavailable() says it).
-  HostPort* connect(const model::HostInfo& host);
+  HostControl* connect(const model::HostInfo& host);
   /// The same, saying nothing when it cannot be had (the end of the session).
-  HostPort* connect_quietly(const model::HostInfo& host);
+  HostControl* connect_quietly(const model::HostInfo& host);
   /// Handles an error that is about the host rather than the request (Transient: its
   /// connection is being re-made; Refused: it refused our key or login): said, backed
   /// off where retrying needs time. Returns false, doing nothing, for any other error.

@@ -1,6 +1,6 @@
 // What the runtime saw of the world at one moment: the reconciler's only input besides
-// the spec and what already runs. Plain data, built by the runtime from VCenterPort and
-// HostPort answers.
+// the spec and what already runs. Plain data, built by the runtime from VCenterApi and
+// HostControl answers.
 #pragma once
 
 #include <cstdint>

@@ -8,14 +8,9 @@ namespace vmc::orchestrator {
 
 using namespace std::chrono_literals;
 
-Observer::Observer(const model::SessionSpec& spec, const RuntimeOptions& opt, VCenterPort& vcenter,
+Observer::Observer(const model::SessionSpec& spec, const RuntimeOptions& opt, VCenterApi& vcenter,
                    HostAccess& hosts, SessionRecord& record)
-    : spec_(spec),
-      opt_(opt),
-      vcenter_(vcenter),
-      hosts_(hosts),
-      record_(record),
-      events_(opt.settle),
+    : spec_(spec), opt_(opt), vcenter_(vcenter), hosts_(hosts), record_(record), events_(opt.settle),
       boots_(opt.boot_window) {}
 
 Status Observer::first_look() {
@@ -125,7 +120,7 @@ NicPort Observer::resolve(const model::HostInfo& host, const model::Mac& mac,
 
   ports_.forget(key);
   if (!hosts_.ready(host)) return NicPort{NicPort::State::Unresolved, 0};
-  HostPort* hp = hosts_.connect(host);
+  HostControl* hp = hosts_.connect(host);
   if (hp == nullptr) return NicPort{NicPort::State::Unresolved, 0};
   auto port = hp->resolve_port(mac.str());
   if (!port) {

@@ -4,27 +4,21 @@
 // the boots they tell of. vCenter not answering for `vcenter_give_up` ends the session.
 #pragma once
 
-#include <chrono>
 #include <map>
 #include <optional>
-#include <string>
 #include <vector>
 
-#include "model/session_spec.h"
 #include "orchestrator/boot_counter.h"
-#include "orchestrator/host_access.h"
-#include "orchestrator/observation.h"
+#include "orchestrator/host_access.h"  // with the seams and SessionRecord
 #include "orchestrator/port_cache.h"
-#include "orchestrator/ports.h"
 #include "orchestrator/recent_events.h"
 #include "orchestrator/runtime_options.h"
-#include "orchestrator/session_record.h"
 
 namespace vmc::orchestrator {
 
 class Observer {
  public:
-  Observer(const model::SessionSpec& spec, const RuntimeOptions& opt, VCenterPort& vcenter,
+  Observer(const model::SessionSpec& spec, const RuntimeOptions& opt, VCenterApi& vcenter,
            HostAccess& hosts, SessionRecord& record);
 
   /// The first look: an error when vCenter cannot be asked or a VM of the spec is not
@@ -54,7 +48,7 @@ class Observer {
 
   const model::SessionSpec& spec_;
   const RuntimeOptions& opt_;
-  VCenterPort& vcenter_;
+  VCenterApi& vcenter_;
   HostAccess& hosts_;
   SessionRecord& record_;
   Observation seen_;

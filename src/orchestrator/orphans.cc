@@ -8,7 +8,7 @@ std::vector<model::HostInfo> Orphans::hosts() const {
   return out;
 }
 
-void Orphans::kill(const model::MoRef& host_ref, HostPort& host,
+void Orphans::kill(const model::MoRef& host_ref, HostControl& host,
                    const std::function<void(const Orphan&, const Status&)>& done) {
   auto it = by_host_.find(host_ref);
   if (it == by_host_.end()) return;

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "model/inventory.h"
-#include "orchestrator/ports.h"
+#include "orchestrator/seams.h"
 
 namespace vmc::orchestrator {
 
@@ -29,7 +29,7 @@ class Orphans {
 
   /// Kills the host's orphans through `host`, in the order they were added, telling
   /// `done` each outcome as it comes; one that could not be killed is kept.
-  void kill(const model::MoRef& host_ref, HostPort& host,
+  void kill(const model::MoRef& host_ref, HostControl& host,
             const std::function<void(const Orphan&, const Status&)>& done);
   /// Every orphan left, removed from here.
   std::vector<Orphan> take_all();

@@ -11,10 +11,8 @@ using model::VmEventKind;
 const model::MoRef kVm{"VirtualMachine", "vm-1"};
 
 model::VmEvent at(VmEventKind kind, model::TimePoint t) {
-  model::VmEvent e;
-  e.kind = kind;
-  e.vm = kVm;
-  e.at = t;
+  model::VmEvent e{};
+  e.kind = kind, e.vm = kVm, e.at = t;
   return e;
 }
 

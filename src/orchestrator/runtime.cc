@@ -11,7 +11,7 @@ namespace vmc::orchestrator {
 using Kind = JournalRecord::Kind;
 using std::chrono::milliseconds;
 
-Runtime::Runtime(model::SessionSpec spec, VCenterPort& vcenter, HostConnector& hosts,
+Runtime::Runtime(model::SessionSpec spec, VCenterApi& vcenter, HostConnector& hosts,
                  Clock& clock, Sink& sink, Journal& journal, RuntimeOptions options)
     : spec_(std::move(spec)),
       opt_(options),

@@ -19,9 +19,9 @@
 #include "orchestrator/host_access.h"
 #include "orchestrator/journal.h"
 #include "orchestrator/observer.h"
-#include "orchestrator/ports.h"
 #include "orchestrator/reconcile.h"
 #include "orchestrator/runtime_options.h"
+#include "orchestrator/seams.h"
 #include "orchestrator/session_record.h"
 #include "orchestrator/stop_conditions.h"
 #include "orchestrator/summary.h"
@@ -30,7 +30,7 @@ namespace vmc::orchestrator {
 
 class Runtime {
  public:
-  Runtime(model::SessionSpec spec, VCenterPort& vcenter, HostConnector& hosts, Clock& clock,
+  Runtime(model::SessionSpec spec, VCenterApi& vcenter, HostConnector& hosts, Clock& clock,
           Sink& sink, Journal& journal, RuntimeOptions options);
 
   /// Runs the session to its end. The summary is returned (and given to the sink) in

@@ -4,13 +4,7 @@
 namespace vmc::orchestrator {
 namespace {
 
-using namespace std::chrono_literals;
-using namespace runtime_testing;
-using fakes::FakeJournal;
-using fakes::FakeSink;
-using fakes::FakeWorld;
-using model::MoRef;
-using model::VmEventKind;
+using namespace runtime_testing;  // the fixture, its fakes, kMac, Strings, chrono literals
 
 TEST_F(RuntimeTest, FailedStartIsRetriedWithBackoff) {
   spec.drs.enabled = false;

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "orchestrator/journal.h"
-#include "orchestrator/ports.h"
+#include "orchestrator/seams.h"
 #include "orchestrator/summary.h"
 
 namespace vmc::orchestrator {

@@ -95,7 +95,7 @@ std::vector<SessionListing> list_sessions(const std::string& state_dir, const Pi
 }
 
 std::vector<SessionCleanup> cleanup_sessions(const std::string& state_dir, const PidAlive& alive,
-                                             HostConnector& hosts, VCenterPort& vcenter,
+                                             HostConnector& hosts, VCenterApi& vcenter,
                                              Clock& clock, const CleanupOptions& options) {
   std::vector<SessionCleanup> out;
   for (const auto& s : list_sessions(state_dir, alive)) {

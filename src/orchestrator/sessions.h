@@ -49,7 +49,7 @@ struct SessionCleanup {
 /// Undoes what every left-over session left (`capture cleanup`, and the start of each
 /// new session); running sessions are not touched. Safe to repeat.
 std::vector<SessionCleanup> cleanup_sessions(const std::string& state_dir, const PidAlive& alive,
-                                             HostConnector& hosts, VCenterPort& vcenter,
+                                             HostConnector& hosts, VCenterApi& vcenter,
                                              Clock& clock, const CleanupOptions& options = {});
 
 /// Text for `capture status`.

@@ -1,7 +1,7 @@
 // The real clock for the runtime: wall time (pcapng and vCenter use it too) and sleeps.
 #pragma once
 
-#include "orchestrator/ports.h"
+#include "orchestrator/seams.h"
 
 namespace vmc::orchestrator {
 

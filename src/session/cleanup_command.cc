@@ -8,7 +8,7 @@
 #include "orchestrator/system_clock.h"
 #include "session/credentials.h"
 #include "session/host_connector.h"
-#include "session/vcenter_port.h"
+#include "session/vcenter_api.h"
 
 namespace vmc::session {
 

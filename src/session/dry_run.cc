@@ -100,7 +100,7 @@ int dry_run(const model::SessionSpec& spec_in, const GlobalOptions& g) {
     if (auto host = (*vc)->host_info(vm.host); host.ok()) d.host = *host;
     if (!vm.cluster.empty())
       if (auto cl = (*vc)->cluster_info(vm.cluster); cl.ok()) d.cluster = *cl;
-    orchestrator::HostPort* hp = nullptr;
+    orchestrator::HostControl* hp = nullptr;
     if (d.host && vm.power == model::PowerState::On) {
       auto c = hosts.connect(*d.host);
       if (c.ok()) {

@@ -1,5 +1,5 @@
 // Bringing a capture file home from a host: the one way on-host output files come back,
-// both a running session's (OnHostPort) and those a crashed session left (`capture
+// both a running session's (OnHostControl) and those a crashed session left (`capture
 // cleanup`). The copy is written to "<local>.part", synced and renamed to <local> once
 // its size and SHA-256 match the host's; only then is the remote file removed.
 #pragma once
@@ -7,7 +7,7 @@
 #include <string>
 
 #include "host/host_connection.h"
-#include "orchestrator/ports.h"
+#include "orchestrator/seams.h"
 #include "util/result.h"
 
 namespace vmc::session {

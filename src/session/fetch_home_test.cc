@@ -11,7 +11,7 @@
 #include "host/fake_host_connection.h"
 #include "host/on_host_output.h"
 #include "host/sha256.h"
-#include "session/ssh_host_port.h"
+#include "session/ssh_host_control.h"
 
 namespace vmc::session {
 namespace {
@@ -116,7 +116,7 @@ TEST(FetchLeftoverFile, RefusesForeignPathsAndExistingLocalFiles) {
   auto* conn = new host::FakeHostConnection("esx01");
   model::HostInfo info;
   info.name = "esx01";
-  SshHostPort port(info, std::unique_ptr<host::HostConnection>(conn));
+  SshHostControl port(info, std::unique_ptr<host::HostConnection>(conn));
   const std::string dir = temp_dir();
   for (const std::string bad :
        {"/etc/shadow", "/vmfs/volumes/datastore1/../../etc/vmc-x.pcap", "/vmfs/volumes/ds/notours.pcap",

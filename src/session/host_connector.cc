@@ -25,7 +25,7 @@ SshSettings SshSettings::from_env() {
 
 namespace {
 
-Result<std::unique_ptr<SshHostPort>> open_ssh(const SshSettings& settings, const model::HostInfo& host) {
+Result<std::unique_ptr<SshHostControl>> open_ssh(const SshSettings& settings, const model::HostInfo& host) {
   host::SshOptions o;
   o.host = host.name.empty() ? host.mgmt_address : host.name;
   o.user = settings.user;
@@ -37,7 +37,7 @@ Result<std::unique_ptr<SshHostPort>> open_ssh(const SshSettings& settings, const
       settings.accept_new_host_keys ? host::HostKeyPolicy::AcceptNew : host::HostKeyPolicy::Strict;
   auto conn = host::SshConnection::connect(o);
   if (!conn.ok()) return conn.error();
-  return std::make_unique<SshHostPort>(host, std::move(*conn));
+  return std::make_unique<SshHostControl>(host, std::move(*conn));
 }
 
 }  // namespace
@@ -84,13 +84,13 @@ void SshHostConnector::start_attempt(const std::shared_ptr<Entry>& e, const mode
   });
 }
 
-Result<orchestrator::HostPort*> SshHostConnector::connect(const model::HostInfo& host) {
+Result<orchestrator::HostControl*> SshHostConnector::connect(const model::HostInfo& host) {
   auto port = connect_ssh(host);
   if (!port.ok()) return port.error();
-  return static_cast<orchestrator::HostPort*>(*port);
+  return static_cast<orchestrator::HostControl*>(*port);
 }
 
-Result<SshHostPort*> SshHostConnector::connect_ssh(const model::HostInfo& host) {
+Result<SshHostControl*> SshHostConnector::connect_ssh(const model::HostInfo& host) {
   auto e = entry(host);
   std::unique_lock lk(e->mu);
   auto take_failure = [&] {

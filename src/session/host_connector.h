@@ -14,8 +14,8 @@
 #include <vector>
 
 #include "host/ssh_connection.h"
-#include "orchestrator/ports.h"
-#include "session/ssh_host_port.h"
+#include "orchestrator/seams.h"
+#include "session/ssh_host_control.h"
 
 namespace vmc::session {
 
@@ -35,7 +35,7 @@ struct SshSettings {
 class SshHostConnector : public orchestrator::HostConnector {
  public:
   /// Makes a host's SSH connection (the real one: host::SshConnection).
-  using Opener = std::function<Result<std::unique_ptr<SshHostPort>>(const model::HostInfo&)>;
+  using Opener = std::function<Result<std::unique_ptr<SshHostControl>>(const model::HostInfo&)>;
 
   /// `first_wait`: how long connect() waits for a host's first connection, which is made
   /// on a background thread. nullopt: until it is made or fails (cleanup, dry run). A
@@ -55,9 +55,9 @@ class SshHostConnector : public orchestrator::HostConnector {
   /// ssh.auth, ssh.connect, ...), each reported once, the next call trying again; or
   /// "ssh.connecting" while it runs. Connected before: the connection's state
   /// (ssh.disconnected while it is being re-made in the background).
-  Result<orchestrator::HostPort*> connect(const model::HostInfo& host) override;
+  Result<orchestrator::HostControl*> connect(const model::HostInfo& host) override;
   /// The same, as the SSH host port it is (on-host output uses its connection).
-  Result<SshHostPort*> connect_ssh(const model::HostInfo& host);
+  Result<SshHostControl*> connect_ssh(const model::HostInfo& host);
   /// Connects on a background thread (at most once per kPrepareRetry per host). Its
   /// failure is not reported: connect() tries again.
   void prepare(const model::HostInfo& host) override;
@@ -66,7 +66,7 @@ class SshHostConnector : public orchestrator::HostConnector {
   struct Entry {
     std::mutex mu;
     std::condition_variable done;  // an attempt ended
-    std::unique_ptr<SshHostPort> port;
+    std::unique_ptr<SshHostControl> port;
     bool connecting = false;
     std::optional<Error> failed;  // a connect()-started attempt's error, not reported yet
     std::chrono::steady_clock::time_point prepared{};

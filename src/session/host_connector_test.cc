@@ -18,14 +18,14 @@ using namespace std::chrono_literals;
 class SlowOpener {
  public:
   SshHostConnector::Opener opener() {
-    return [this](const model::HostInfo& h) -> Result<std::unique_ptr<SshHostPort>> {
+    return [this](const model::HostInfo& h) -> Result<std::unique_ptr<SshHostControl>> {
       std::unique_lock lk(mu_);
       ++attempts_;
       cv_.notify_all();
       cv_.wait(lk, [&] { return released_ > 0; });
       --released_;
       if (!fail_code_.empty()) return Error(fail_code_, h.name + ": " + fail_code_);
-      return std::make_unique<SshHostPort>(h, std::make_unique<host::FakeHostConnection>(h.name));
+      return std::make_unique<SshHostControl>(h, std::make_unique<host::FakeHostConnection>(h.name));
     };
   }
   void release(int n = 1) {
@@ -63,8 +63,8 @@ model::HostInfo esx(const std::string& name) {
 }
 
 // connect() until it gives the port (its attempt runs on a thread of its own).
-Result<orchestrator::HostPort*> connected(SshHostConnector& hosts, const std::string& name) {
-  Result<orchestrator::HostPort*> r = hosts.connect(esx(name));
+Result<orchestrator::HostControl*> connected(SshHostConnector& hosts, const std::string& name) {
+  Result<orchestrator::HostControl*> r = hosts.connect(esx(name));
   for (int i = 0; i < 2000 && !r.ok() && r.error().code == "ssh.connecting"; ++i) {
     std::this_thread::sleep_for(1ms);
     r = hosts.connect(esx(name));

@@ -11,7 +11,7 @@
 #include "capture/pcap_stream_reader.h"
 #include "host/on_host_output.h"
 #include "session/fetch_home.h"
-#include "session/ssh_host_port.h"
+#include "session/ssh_host_control.h"
 
 namespace vmc::session {
 

@@ -14,7 +14,7 @@
 
 #include "capture/dedup.h"
 #include "host/host_connection.h"
-#include "orchestrator/ports.h"
+#include "orchestrator/seams.h"
 
 namespace vmc::session {
 

@@ -204,6 +204,8 @@ Status OutputSink::finalize(const orchestrator::SessionSummary& summary) {
     out_->event(capture::ManifestEvent{to_ns(e.at), model::to_string(e.kind),
                                        e.vm_name + (e.detail.empty() ? "" : ": " + e.detail)});
   }
+  for (const auto& [host, clock] : clocks_)
+    if (clock.correction_ns() != 0) out_->clock_correction(host, clock.correction_ns());
   std::string reason = orchestrator::to_string(summary.end_reason);
   if (!summary.error.empty()) reason += ": " + summary.error;
   auto m = out_->close(to_ns(summary.ended), reason);

@@ -13,7 +13,7 @@
 
 #include "capture/clock_offset.h"
 #include "capture/session_output.h"
-#include "orchestrator/ports.h"
+#include "orchestrator/seams.h"
 
 namespace vmc::session {
 

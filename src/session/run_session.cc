@@ -16,11 +16,11 @@
 #include "orchestrator/system_clock.h"
 #include "session/cleanup_command.h"
 #include "session/credentials.h"
-#include "session/on_host_port.h"
+#include "session/on_host_control.h"
 #include "session/output_sink.h"
 #include "session/status_line.h"
 #include "session/stop_signal.h"
-#include "session/vcenter_port.h"
+#include "session/vcenter_api.h"
 
 namespace vmc::session {
 

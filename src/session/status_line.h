@@ -9,7 +9,7 @@
 #include <string>
 #include <thread>
 
-#include "orchestrator/ports.h"
+#include "orchestrator/seams.h"
 
 namespace vmc::session {
 

@@ -270,25 +270,4 @@ Status VCenter::apply(const model::MoRef& cluster, const std::string& operation,
   return wait_task(*task);
 }
 
-Status VCenter::vm_operation(const model::MoRef& vm, VCenter::VmOperation op,
-                             const model::MoRef& host) {
-  if (op == VmOperation::RebootGuest) {
-    return impl_->session.run([&](VimClient& v) { return v.reboot_guest(vm); });
-  }
-  auto task = impl_->session.run([&](VimClient& v) -> Result<model::MoRef> {
-    switch (op) {
-      case VmOperation::PowerOn: return v.power_on(vm);
-      case VmOperation::PowerOff: return v.power_off(vm);
-      case VmOperation::Reset: return v.reset(vm);
-      case VmOperation::Migrate: return v.migrate(vm, host, {});
-      case VmOperation::Relocate: return v.relocate(vm, host, {});
-      case VmOperation::Destroy: return v.destroy(vm);
-      case VmOperation::RebootGuest: break;
-    }
-    return Error("vsphere.operation", "unknown VM operation");
-  });
-  if (!task.ok()) return task.error();
-  return wait_task(*task);
-}
-
 }  // namespace vmc::vsphere

@@ -59,11 +59,6 @@ class VCenter : public ClusterDrsApi {
   /// all of them). The Watcher uses this VCenter's session; keep the VCenter alive.
   Result<std::unique_ptr<Watcher>> watch(const std::vector<model::MoRef>& vms);
 
-  /// VM power and migration operations (tests, the lab's users); waits for the task.
-  enum class VmOperation { PowerOn, PowerOff, Reset, RebootGuest, Migrate, Relocate, Destroy };
-  /// `host` is the destination for Migrate and Relocate.
-  Status vm_operation(const model::MoRef& vm, VmOperation op, const model::MoRef& host = {});
-
   Status logout();
 
   struct Impl;

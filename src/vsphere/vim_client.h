@@ -88,15 +88,6 @@ class VimClient {
   Result<model::MoRef> reconfigure_drs_vm(const model::MoRef& cluster, const std::string& op,
                                           const model::DrsVmOverride& info);
 
-  Result<model::MoRef> power_on(const model::MoRef& vm);
-  Result<model::MoRef> power_off(const model::MoRef& vm);
-  Result<model::MoRef> reset(const model::MoRef& vm);
-  Status reboot_guest(const model::MoRef& vm);
-  Result<model::MoRef> migrate(const model::MoRef& vm, const model::MoRef& host,
-                               const model::MoRef& pool);
-  Result<model::MoRef> relocate(const model::MoRef& vm, const model::MoRef& host,
-                                const model::MoRef& pool);
-  Result<model::MoRef> destroy(const model::MoRef& entity);
   Status cancel_task(const model::MoRef& task);
 
  private:

@@ -857,6 +857,42 @@ TEST(HostItest, DroppedConnectionReconnectsAndCaptureResumes) {
   EXPECT_TRUE(rep->gone) << rep->note;
 }
 
+// A keepalive waits for the host's answer holding the SSH session, never the state
+// ensure_connected() reads: a caller asking whether the connection is up is answered at
+// once, though the host has stopped answering (issue 14).
+TEST(HostItest, EnsureConnectedAnswersAtOnceWhileAKeepaliveWaits) {
+  auto o = ssh_options("esx02");
+  o.keepalive_interval = std::chrono::seconds(1);
+  o.stall_timeout = std::chrono::seconds(6);
+  auto c = SshConnection::connect(o);
+  ASSERT_TRUE(c) << c.error().message;
+  SshConnection& conn = **c;
+  lab().post("/fault/unreachable?host=esx02&seconds=5");
+  struct Reachable {  // whatever happens below, esx02 answers again for the next tests
+    ~Reachable() { lab().post("/fault/unreachable?host=esx02&seconds=0"); }
+  } reachable;
+  ASSERT_TRUE(wait_for([&] { return conn.keepalive_waiting(); }, milliseconds(4000)))
+      << "no keepalive was sent to the silent host";
+  milliseconds slowest{0};
+  int asked = 0;
+  // While it waits (up to the 6 s stall), ask as the session loop does.
+  while (conn.keepalive_waiting() && asked < 50) {
+    const auto t0 = Clock::now();
+    auto st = conn.ensure_connected();
+    const bool up = conn.connected();
+    slowest = std::max(slowest, std::chrono::duration_cast<milliseconds>(Clock::now() - t0));
+    EXPECT_TRUE(st.ok()) << st.error().message;  // still up: the answer may yet come
+    EXPECT_TRUE(up);
+    ++asked;
+    std::this_thread::sleep_for(milliseconds(20));  // pace the questions (no state awaited)
+  }
+  EXPECT_GT(asked, 0);
+  EXPECT_LT(slowest, milliseconds(200)) << "ensure_connected() waited for the keepalive's round trip";
+  std::printf("[figure] %d ensure_connected() calls while a keepalive waited on a silent host; the slowest "
+              "took %lld ms\n",
+              asked, static_cast<long long>(slowest.count()));
+}
+
 // ---- 6. on-host output ---------------------------------------------------------------
 
 TEST(HostItest, OnHostOutputRefusesTmpUnlessForced) {

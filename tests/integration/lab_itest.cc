@@ -13,6 +13,7 @@
 #include "itest_util.h"
 #include "lab_fixture.h"
 #include "vsphere/connect_options.h"
+#include "vm_operations.h"
 #include "vsphere/vcenter.h"
 
 namespace vmc::itest {
@@ -82,11 +83,14 @@ TEST(LabItest, ResetThroughApiGivesNewPortSeenByApiAndEsxcli) {
   EXPECT_EQ("esxcli", r1->ports.at(mac).source);
 
   auto t0 = std::chrono::steady_clock::now();
-  auto st = (*vc)->vm_operation(vm->ref, vsphere::VCenter::VmOperation::Reset);
+  auto st = vm_operation(**vc, vm->ref, VmOperation::Reset);
   ASSERT_TRUE(st.ok()) << st.error().message;
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the lab flushes truth every 20 ms
+  // The lab flushes truth.jsonl every 20 ms: wait for the reset's new port there.
+  int64_t after = before;
+  for (auto end = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+       after == before && std::chrono::steady_clock::now() < end;)
+    if ((after = truth_port("testvm1", mac)) == before) std::this_thread::sleep_for(std::chrono::milliseconds(20));
 
-  const int64_t after = truth_port("testvm1", mac);
   EXPECT_NE(before, after);
   // vCenter lists the new port on the host (the simulator publishes updates in batches).
   std::optional<int64_t> seen;

@@ -23,6 +23,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -509,7 +510,17 @@ TEST(Security, EverythingWrittenIsOwnerOnlyEvenWithUmask000) {
       return false;
     }, 30s)) << "no .part file appeared";
     EXPECT_EQ("", part_modes);
-    std::this_thread::sleep_for(2500ms);  // a few rotations
+    // Frames written, and for the rotating run a few rotations: 4 KB of this run's files.
+    const auto w = std::find(r.args.begin(), r.args.end(), "-w");
+    ASSERT_NE(w, r.args.end());
+    const std::string stem = fs::path(*(w + 1)).stem().string();
+    ASSERT_TRUE(wait_for([&] {
+      uintmax_t bytes = 0;
+      std::error_code ec;
+      for (const auto& e : fs::directory_iterator(out_dir, ec))
+        if (e.path().filename().string().rfind(stem, 0) == 0) bytes += fs::file_size(e.path(), ec);
+      return bytes > 4 * 1024;
+    }, 30s)) << slurp(log);
     EXPECT_EQ(0, cap.stop(SIGINT)) << slurp(log);
   }
   // What capture created or wrote: every directory 0700, every file 0600.

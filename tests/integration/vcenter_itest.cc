@@ -9,13 +9,14 @@
 #include "itest_util.h"
 #include "lab_fixture.h"
 #include "vsphere/drs_override.h"
+#include "vm_operations.h"
 #include "vsphere/vcenter.h"
 
 namespace vmc::itest {
 namespace {
 
 using namespace std::chrono_literals;
-using Op = vsphere::VCenter::VmOperation;
+using Op = VmOperation;
 using model::VmEventKind;
 
 Lab* lab = nullptr;
@@ -110,15 +111,15 @@ TEST(VCenterItest, WatcherReportsEachChangeAndSurvivesVCenterRestart) {
     VmEventKind expect;
   };
   std::vector<Step> steps = {
-      {"reset", [&] { ASSERT_TRUE((*vc)->vm_operation(vm->ref, Op::Reset).ok()); }, VmEventKind::Reset},
-      {"power off", [&] { ASSERT_TRUE((*vc)->vm_operation(vm->ref, Op::PowerOff).ok()); },
+      {"reset", [&] { ASSERT_TRUE(vm_operation(**vc, vm->ref, Op::Reset).ok()); }, VmEventKind::Reset},
+      {"power off", [&] { ASSERT_TRUE(vm_operation(**vc, vm->ref, Op::PowerOff).ok()); },
        VmEventKind::PoweredOff},
-      {"power on", [&] { ASSERT_TRUE((*vc)->vm_operation(vm->ref, Op::PowerOn).ok()); },
+      {"power on", [&] { ASSERT_TRUE(vm_operation(**vc, vm->ref, Op::PowerOn).ok()); },
        VmEventKind::PoweredOn},
-      {"guest reboot", [&] { ASSERT_TRUE((*vc)->vm_operation(vm->ref, Op::RebootGuest).ok()); },
+      {"guest reboot", [&] { ASSERT_TRUE(vm_operation(**vc, vm->ref, Op::RebootGuest).ok()); },
        VmEventKind::GuestRebooted},
       {"migrate to esx02",
-       [&] { ASSERT_TRUE((*vc)->vm_operation(vm->ref, Op::Migrate, host_ref("esx02")).ok()); },
+       [&] { ASSERT_TRUE(vm_operation(**vc, vm->ref, Op::Migrate, host_ref("esx02")).ok()); },
        VmEventKind::Moved},
       {"DRS pass", [&] { lab->post("/drs"); }, VmEventKind::Moved},
   };
@@ -161,7 +162,7 @@ TEST(VCenterItest, WatcherReportsEachChangeAndSurvivesVCenterRestart) {
                      std::chrono::steady_clock::now() - t0).count();
   auto vc2 = vsphere::VCenter::connect(options(*lab));
   ASSERT_TRUE(vc2.ok()) << vc2.error().message;
-  ASSERT_TRUE((*vc2)->vm_operation(vm->ref, Op::Reset).ok());
+  ASSERT_TRUE(vm_operation(**vc2, vm->ref, Op::Reset).ok());
   seen.clear();
   auto took = await(**w, vm->ref, VmEventKind::Reset, seen);
   ASSERT_TRUE(took) << "no reset reported after the vCenter restart";
@@ -232,7 +233,7 @@ TEST(VCenterItest, ThousandVmInventoryIsWatchedWithOneWatcher) {
   ASSERT_TRUE(vm_state.ok());
   auto op = vm_state->power == model::PowerState::On ? Op::PowerOff : Op::PowerOn;
   auto expect = op == Op::PowerOff ? VmEventKind::PoweredOff : VmEventKind::PoweredOn;
-  ASSERT_TRUE((*vc)->vm_operation(target, op).ok());
+  ASSERT_TRUE(vm_operation(**vc, target, op).ok());
   auto took = await(**w, target, expect, seen);
   ASSERT_TRUE(took);
   std::printf("watching %zu VMs: initial sync %lld ms; a power change of %s reported after %lld ms\n",

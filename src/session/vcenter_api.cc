@@ -1,4 +1,4 @@
-#include "session/vcenter_port.h"
+#include "session/vcenter_api.h"
 
 #include <algorithm>
 

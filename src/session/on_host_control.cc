@@ -1,4 +1,4 @@
-#include "session/on_host_port.h"
+#include "session/on_host_control.h"
 
 #include <spdlog/spdlog.h>
 
@@ -33,13 +33,13 @@ CaptureStatus make_status(CaptureStatus::Health h, std::string detail) {
 
 }  // namespace
 
-struct OnHostPort::Capture {
+struct OnHostControl::Capture {
   CaptureFile file;
   std::unique_ptr<host::PktcapProcess> proc;
   std::chrono::steady_clock::time_point last_port_check = std::chrono::steady_clock::now();
 };
 
-OnHostPort::OnHostPort(model::HostInfo info, SshHostPort& streaming, OnHostSettings settings,
+OnHostControl::OnHostControl(model::HostInfo info, SshHostControl& streaming, OnHostSettings settings,
                        OnHostEvents events)
     : info_(std::move(info)),
       streaming_(streaming),
@@ -50,18 +50,18 @@ OnHostPort::OnHostPort(model::HostInfo info, SshHostPort& streaming, OnHostSetti
       space_(info_.name, conn_, settings_.space_check_interval, events_.end_session),
       fetcher_(info_.name, conn_, settings_.staging_dir, events_.note) {}
 
-OnHostPort::~OnHostPort() = default;
+OnHostControl::~OnHostControl() = default;
 
-void OnHostPort::note(const std::string& text) {
+void OnHostControl::note(const std::string& text) {
   spdlog::warn("{}", text);
   if (events_.note) events_.note(text);
 }
 
-Result<std::optional<int64_t>> OnHostPort::resolve_port(const std::string& mac) {
+Result<std::optional<int64_t>> OnHostControl::resolve_port(const std::string& mac) {
   return streaming_.resolve_port(mac);
 }
 
-Status OnHostPort::kill_leftover(int64_t pid) {
+Status OnHostControl::kill_leftover(int64_t pid) {
   auto st = streaming_.kill_leftover(pid);
   if (!st.ok()) return st;
   // One of ours cut off with its connection: now stopped, its file comes home.
@@ -80,12 +80,12 @@ Status OnHostPort::kill_leftover(int64_t pid) {
   return st;
 }
 
-Result<orchestrator::FetchedFile> OnHostPort::fetch_leftover_file(const std::string& remote_path,
+Result<orchestrator::FetchedFile> OnHostControl::fetch_leftover_file(const std::string& remote_path,
                                                                  const std::string& local_path) {
   return streaming_.fetch_leftover_file(remote_path, local_path);
 }
 
-Result<CaptureHandle> OnHostPort::start_capture(const orchestrator::CaptureRequest& request,
+Result<CaptureHandle> OnHostControl::start_capture(const orchestrator::CaptureRequest& request,
                                                 orchestrator::FrameSink& sink) {
   const Pin& pin = request.pin;
   if (auto full = space_.full()) return Error("onhost.space", *full);
@@ -142,7 +142,7 @@ Result<CaptureHandle> OnHostPort::start_capture(const orchestrator::CaptureReque
   return CaptureHandle{*pid, token, cap->file.remote_path};
 }
 
-Status OnHostPort::stop_capture(const CaptureHandle& handle) {
+Status OnHostControl::stop_capture(const CaptureHandle& handle) {
   std::shared_ptr<Capture> cap;
   {
     std::lock_guard lk(mu_);
@@ -167,7 +167,7 @@ Status OnHostPort::stop_capture(const CaptureHandle& handle) {
   return Status();
 }
 
-CaptureStatus OnHostPort::status(const CaptureHandle& handle) {
+CaptureStatus OnHostControl::status(const CaptureHandle& handle) {
   std::shared_ptr<Capture> cap;
   {
     std::lock_guard lk(mu_);
@@ -229,7 +229,7 @@ CaptureStatus OnHostPort::status(const CaptureHandle& handle) {
   return make_status(CaptureStatus::Health::Exited, detail);
 }
 
-void OnHostPort::retry_pending(Capture* newer) {
+void OnHostControl::retry_pending(Capture* newer) {
   std::vector<std::shared_ptr<Capture>> pending;
   {
     std::lock_guard lk(mu_);
@@ -248,7 +248,7 @@ void OnHostPort::retry_pending(Capture* newer) {
   }
 }
 
-std::vector<std::string> OnHostPort::kept() const {
+std::vector<std::string> OnHostControl::kept() const {
   std::vector<std::string> out = fetcher_.kept();
   std::lock_guard lk(mu_);
   auto unstopped = [&](const Capture& cap) {
@@ -261,14 +261,14 @@ std::vector<std::string> OnHostPort::kept() const {
   return out;
 }
 
-Result<orchestrator::HostPort*> OnHostConnector::connect(const model::HostInfo& host) {
+Result<orchestrator::HostControl*> OnHostConnector::connect(const model::HostInfo& host) {
   auto ssh = ssh_.connect_ssh(host);
   if (!ssh.ok()) return ssh.error();
   const std::string key = host.ref.value.empty() ? host.name : host.ref.value;
   std::lock_guard lk(mu_);
   auto& slot = ports_[key];
-  if (!slot) slot = std::make_unique<OnHostPort>(host, **ssh, settings_, events_);
-  return static_cast<orchestrator::HostPort*>(slot.get());
+  if (!slot) slot = std::make_unique<OnHostControl>(host, **ssh, settings_, events_);
+  return static_cast<orchestrator::HostControl*>(slot.get());
 }
 
 std::vector<std::string> OnHostConnector::kept() const {

@@ -1,4 +1,4 @@
-// orchestrator::VCenterPort over vsphere::VCenter: the watched VMs as vCenter reports
+// orchestrator::VCenterApi over vsphere::VCenter: the watched VMs as vCenter reports
 // them now, the watcher's events one at a time, host ports, and the DRS override steps.
 #pragma once
 
@@ -7,12 +7,12 @@
 #include <map>
 #include <memory>
 
-#include "orchestrator/ports.h"
+#include "orchestrator/seams.h"
 #include "vsphere/vcenter.h"
 
 namespace vmc::session {
 
-class VCenterAdapter : public orchestrator::VCenterPort {
+class VCenterAdapter : public orchestrator::VCenterApi {
  public:
   /// Watches `vms` (one filter for all of them) and `extra_hosts` (uplink targets).
   static Result<std::unique_ptr<VCenterAdapter>> create(vsphere::VCenter& vc,

@@ -1,4 +1,4 @@
-#include "session/on_host_port.h"
+#include "session/on_host_control.h"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -13,7 +13,7 @@
 #include "host/fake_host_connection.h"
 #include "host/sha256.h"
 #include "session/output_sink.h"
-#include "session/ssh_host_port.h"
+#include "session/ssh_host_control.h"
 
 namespace vmc::session {
 namespace {
@@ -93,7 +93,7 @@ class RecordingSink : public orchestrator::FrameSink {
 
 /// A host with one datastore whose files are a map; `vdf`, `mkdir`, `kill`, `stat`,
 /// `sha256sum`, `cat` and `rm` act on it; pktcap-uw "writes" the file given at start.
-class OnHostPortTest : public ::testing::Test {
+class OnHostControlTest : public ::testing::Test {
  protected:
   void SetUp() override {
     staging_ =
@@ -142,7 +142,7 @@ class OnHostPortTest : public ::testing::Test {
     host_.name = "esx01";
     host_.ref.value = "host-1";
     host_.version = "8.0.3";
-    ssh_ = std::make_unique<SshHostPort>(host_, std::unique_ptr<host::HostConnection>(conn_));
+    ssh_ = std::make_unique<SshHostControl>(host_, std::unique_ptr<host::HostConnection>(conn_));
     OnHostSettings s;
     s.session_id = "S1";
     s.output.on_host = true;
@@ -152,7 +152,7 @@ class OnHostPortTest : public ::testing::Test {
     OnHostEvents ev;
     ev.end_session = [this](const std::string& why) { ended_.push_back(why); };
     ev.note = [this](const std::string& what) { notes_.push_back(what); };
-    port_ = std::make_unique<OnHostPort>(host_, *ssh_, s, ev);
+    port_ = std::make_unique<OnHostControl>(host_, *ssh_, s, ev);
     pin_.host = host_.ref;
     pin_.host_name = "esx01";
     pin_.port_id = 33554440;
@@ -195,8 +195,8 @@ class OnHostPortTest : public ::testing::Test {
   std::filesystem::path staging_;
   host::FakeHostConnection* conn_ = nullptr;  // owned by ssh_
   model::HostInfo host_;
-  std::unique_ptr<SshHostPort> ssh_;
-  std::unique_ptr<OnHostPort> port_;
+  std::unique_ptr<SshHostControl> ssh_;
+  std::unique_ptr<OnHostControl> port_;
   Pin pin_;
   RecordingSink sink_;
   std::map<std::string, std::string> files_;  // the datastore
@@ -207,7 +207,7 @@ class OnHostPortTest : public ::testing::Test {
   std::vector<std::string> ended_, notes_;
 };
 
-TEST_F(OnHostPortTest, WritesOnTheDatastoreAndFetchesAtStop) {
+TEST_F(OnHostControlTest, WritesOnTheDatastoreAndFetchesAtStop) {
   auto h = start();
   ASSERT_TRUE(h.ok()) << h.error().message;
   const std::string remote = std::string(kDir) + "/vmc-S1-esx01-33554440-both-1.pcap";
@@ -241,7 +241,7 @@ TEST_F(OnHostPortTest, WritesOnTheDatastoreAndFetchesAtStop) {
   EXPECT_EQ(next_file_.size(), static_cast<size_t>(st.st_size));
 }
 
-TEST_F(OnHostPortTest, EachRunOfAPinGetsItsOwnFile) {
+TEST_F(OnHostControlTest, EachRunOfAPinGetsItsOwnFile) {
   auto a = start();
   ASSERT_TRUE(a.ok());
   ASSERT_TRUE(port_->stop_capture(*a).ok());
@@ -252,7 +252,7 @@ TEST_F(OnHostPortTest, EachRunOfAPinGetsItsOwnFile) {
   EXPECT_NE(std::string::npos, starts[1].find("-both-2.pcap")) << starts[1];
 }
 
-TEST_F(OnHostPortTest, RefusesToStartOnAFullDatastore) {
+TEST_F(OnHostControlTest, RefusesToStartOnAFullDatastore) {
   avail_kib_ = 1024;  // 1 MiB free of 500 GiB: below the reserve (1 GiB cap)
   auto h = start();
   ASSERT_FALSE(h.ok());
@@ -265,7 +265,7 @@ TEST_F(OnHostPortTest, RefusesToStartOnAFullDatastore) {
   EXPECT_TRUE(ran("start:").empty()) << "no pktcap-uw on a full datastore";
 }
 
-TEST_F(OnHostPortTest, DatastoreFillingWhileRunningEndsTheSessionOnce) {
+TEST_F(OnHostControlTest, DatastoreFillingWhileRunningEndsTheSessionOnce) {
   auto h = start();
   ASSERT_TRUE(h.ok());
   EXPECT_TRUE(ended_.empty());
@@ -287,7 +287,7 @@ TEST_F(OnHostPortTest, DatastoreFillingWhileRunningEndsTheSessionOnce) {
   EXPECT_EQ("onhost.space", again.error().code);
 }
 
-TEST_F(OnHostPortTest, CaptureEndingByItselfIsFetched) {
+TEST_F(OnHostControlTest, CaptureEndingByItselfIsFetched) {
   auto h = start();
   ASSERT_TRUE(h.ok());
   avail_kib_ = 0;
@@ -303,7 +303,7 @@ TEST_F(OnHostPortTest, CaptureEndingByItselfIsFetched) {
   EXPECT_EQ(1u, ended_.size()) << "a full datastore ends the session";
 }
 
-TEST_F(OnHostPortTest, AFileThatDoesNotVerifyStaysOnTheHost) {
+TEST_F(OnHostControlTest, AFileThatDoesNotVerifyStaysOnTheHost) {
   wrong_hash_ = true;
   auto h = start();
   ASSERT_TRUE(h.ok());
@@ -322,7 +322,7 @@ TEST_F(OnHostPortTest, AFileThatDoesNotVerifyStaysOnTheHost) {
       << "no unverified copy is left";
 }
 
-TEST_F(OnHostPortTest, ACaptureNeverStoppedIsReportedAsKept) {
+TEST_F(OnHostControlTest, ACaptureNeverStoppedIsReportedAsKept) {
   auto h = start();
   ASSERT_TRUE(h.ok());
   auto kept = port_->kept();
@@ -330,7 +330,7 @@ TEST_F(OnHostPortTest, ACaptureNeverStoppedIsReportedAsKept) {
   EXPECT_NE(std::string::npos, kept[0].find("PID " + std::to_string(h->pid))) << kept[0];
 }
 
-TEST_F(OnHostPortTest, ACaptureCutOffWithItsConnectionIsFetchedWhenTheHostAnswers) {
+TEST_F(OnHostControlTest, ACaptureCutOffWithItsConnectionIsFetchedWhenTheHostAnswers) {
   auto h = start();
   ASSERT_TRUE(h.ok());
   lose_connection("connection lost");
@@ -404,7 +404,7 @@ TEST(OutputSinkFail, EndsTheSessionButKeepsWriting) {
 
 // Cut off with its connection, the old capture ran on until the new one ran: the frames
 // both saw are in the output once.
-TEST_F(OnHostPortTest, FramesOfTheOverlapWithACutOffCaptureAreDeliveredOnce) {
+TEST_F(OnHostControlTest, FramesOfTheOverlapWithACutOffCaptureAreDeliveredOnce) {
   const auto now_s = static_cast<uint32_t>(std::chrono::duration_cast<std::chrono::seconds>(
                                                std::chrono::system_clock::now().time_since_epoch())
                                                .count());
@@ -427,7 +427,7 @@ TEST_F(OnHostPortTest, FramesOfTheOverlapWithACutOffCaptureAreDeliveredOnce) {
   EXPECT_EQ((int64_t{now_s} + 3) * 1'000'000'000, sink_.frames[3].ts_ns);
 }
 
-TEST_F(OnHostPortTest, AnOrphanStoppedByTheRuntimeIsFetched) {
+TEST_F(OnHostControlTest, AnOrphanStoppedByTheRuntimeIsFetched) {
   auto h = start();
   ASSERT_TRUE(h.ok());
   lose_connection();
@@ -442,7 +442,7 @@ TEST_F(OnHostPortTest, AnOrphanStoppedByTheRuntimeIsFetched) {
   EXPECT_EQ(1u, ran("rm").size());
 }
 
-TEST_F(OnHostPortTest, ResolvesThroughTheStreamingPort) {
+TEST_F(OnHostControlTest, ResolvesThroughTheStreamingPort) {
   conn_->respond(
       "net-stats -l",
       host::ExecResult{

@@ -1,4 +1,4 @@
-// orchestrator::HostPort over a real host connection (SSH): port resolution by MAC,
+// orchestrator::HostControl over a real host connection (SSH): port resolution by MAC,
 // pktcap-uw started with `-o -` and its pcap stream parsed into frames for the sink,
 // stopped by its PID only. Frame direction of a `--dir 2` capture is told apart by the
 // pinned NIC's MAC (source MAC = the VM sent it).
@@ -14,7 +14,7 @@
 #include "host/pktcap_process.h"
 #include "host/port_resolver.h"
 #include "model/inventory.h"
-#include "orchestrator/ports.h"
+#include "orchestrator/seams.h"
 
 namespace vmc::session {
 
@@ -41,10 +41,10 @@ class FrameDirection {
   std::array<uint8_t, 6> mac_{};
 };
 
-class SshHostPort : public orchestrator::HostPort {
+class SshHostControl : public orchestrator::HostControl {
  public:
-  SshHostPort(model::HostInfo info, std::unique_ptr<host::HostConnection> conn);
-  ~SshHostPort() override;
+  SshHostControl(model::HostInfo info, std::unique_ptr<host::HostConnection> conn);
+  ~SshHostControl() override;
 
   Result<std::optional<int64_t>> resolve_port(const std::string& mac) override;
   Result<orchestrator::CaptureHandle> start_capture(const orchestrator::CaptureRequest& request,

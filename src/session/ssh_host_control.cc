@@ -1,4 +1,4 @@
-#include "session/ssh_host_port.h"
+#include "session/ssh_host_control.h"
 
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
@@ -72,7 +72,7 @@ std::optional<uint64_t> final_drops(const host::PktcapStatus& st) {
 }
 }  // namespace
 
-struct SshHostPort::Capture {
+struct SshHostControl::Capture {
   Pin pin;
   orchestrator::FrameSink* sink = nullptr;
   std::unique_ptr<host::PktcapProcess> proc;
@@ -116,12 +116,12 @@ struct SshHostPort::Capture {
   }
 };
 
-SshHostPort::SshHostPort(model::HostInfo info, std::unique_ptr<host::HostConnection> conn)
+SshHostControl::SshHostControl(model::HostInfo info, std::unique_ptr<host::HostConnection> conn)
     : info_(std::move(info)), conn_(std::move(conn)), resolver_(*conn_) {}
 
-SshHostPort::~SshHostPort() = default;
+SshHostControl::~SshHostControl() = default;
 
-Result<std::optional<int64_t>> SshHostPort::resolve_port(const std::string& mac) {
+Result<std::optional<int64_t>> SshHostControl::resolve_port(const std::string& mac) {
   auto r = resolver_.resolve({mac}, {});
   if (!r.ok()) return r.error().context(info_.name);
   const auto parsed = model::Mac::parse(mac);
@@ -137,7 +137,7 @@ Result<std::optional<int64_t>> SshHostPort::resolve_port(const std::string& mac)
   return std::optional<int64_t>();
 }
 
-Result<CaptureHandle> SshHostPort::start_capture(const orchestrator::CaptureRequest& request,
+Result<CaptureHandle> SshHostControl::start_capture(const orchestrator::CaptureRequest& request,
                                                  orchestrator::FrameSink& sink) {
   const Pin& pin = request.pin;
   auto planned = host::plan_pktcap(pktcap_request(request, "-"), info_.version);
@@ -169,7 +169,7 @@ Result<CaptureHandle> SshHostPort::start_capture(const orchestrator::CaptureRequ
   return CaptureHandle{*pid, token, ""};  // streamed: no file on the host
 }
 
-Status SshHostPort::stop_capture(const CaptureHandle& handle) {
+Status SshHostControl::stop_capture(const CaptureHandle& handle) {
   std::shared_ptr<Capture> cap;
   {
     std::lock_guard lk(mu_);
@@ -191,7 +191,7 @@ Status SshHostPort::stop_capture(const CaptureHandle& handle) {
   return Status();
 }
 
-CaptureStatus SshHostPort::status(const CaptureHandle& handle) {
+CaptureStatus SshHostControl::status(const CaptureHandle& handle) {
   std::shared_ptr<Capture> cap;
   {
     std::lock_guard lk(mu_);
@@ -236,7 +236,7 @@ CaptureStatus SshHostPort::status(const CaptureHandle& handle) {
   }
 }
 
-Status SshHostPort::kill_leftover(int64_t pid) {
+Status SshHostControl::kill_leftover(int64_t pid) {
   auto r = host::stop_pktcap_pid(*conn_, pid, host::StopOptions{}, host::real_sleeper());
   if (!r.ok()) return r.error().context(info_.name);
   if (r->was_running && !r->gone) {
@@ -246,7 +246,7 @@ Status SshHostPort::kill_leftover(int64_t pid) {
   return Status();
 }
 
-Result<orchestrator::FetchedFile> SshHostPort::fetch_leftover_file(const std::string& remote_path,
+Result<orchestrator::FetchedFile> SshHostControl::fetch_leftover_file(const std::string& remote_path,
                                                                   const std::string& local_path) {
   if (!host::is_capture_file_path(remote_path)) {
     return Error("onhost.path", "not fetching " + info_.name + ":" + host::excerpt(remote_path) +

@@ -1,4 +1,4 @@
-// orchestrator::HostPort for on-host output (a plan's `output.on_host`): pktcap-uw writes
+// orchestrator::HostControl for on-host output (a plan's `output.on_host`): pktcap-uw writes
 // each pin's capture to a file on a datastore of the host, and the file comes home when
 // the capture stops. Port resolution and left-over kills are the streaming port's.
 //
@@ -33,11 +33,11 @@
 #include "host/port_resolver.h"
 #include "model/inventory.h"
 #include "model/session_spec.h"
-#include "orchestrator/ports.h"
+#include "orchestrator/seams.h"
 #include "session/host_connector.h"
 #include "session/on_host_fetch.h"
 #include "session/on_host_space.h"
-#include "session/ssh_host_port.h"
+#include "session/ssh_host_control.h"
 
 namespace vmc::session {
 
@@ -57,20 +57,23 @@ struct OnHostEvents {
   std::function<void(const std::string&)> note;
 };
 
-class OnHostPort : public orchestrator::HostPort {
+class OnHostControl : public orchestrator::HostControl {
  public:
-  /// `streaming` (which must outlive this port) answers resolve_port and kills for
+  /// `streaming` (which must outlive this) answers resolve_port and kills for
   /// kill_leftover (which also fetches the file of a capture of ours cut off with its
-  /// connection); its connection is this port's.
-  OnHostPort(model::HostInfo info, SshHostPort& streaming, OnHostSettings settings, OnHostEvents events);
-  ~OnHostPort() override;
+  /// connection); its connection is this one's.
+  OnHostControl(model::HostInfo info, SshHostControl& streaming, OnHostSettings settings, OnHostEvents events);
+  ~OnHostControl() override;
 
-  Result<std::optional<int64_t>> resolve_port(const std::string& mac) override;
+  // Captures written on the host.
   Result<orchestrator::CaptureHandle> start_capture(const orchestrator::CaptureRequest& request,
                                                     orchestrator::FrameSink& sink) override;
-  Status stop_capture(const orchestrator::CaptureHandle& handle) override;
   orchestrator::CaptureStatus status(const orchestrator::CaptureHandle& handle) override;
+  Status stop_capture(const orchestrator::CaptureHandle& handle) override;
   Status kill_leftover(int64_t pid) override;
+
+  // The streaming control's.
+  Result<std::optional<int64_t>> resolve_port(const std::string& mac) override;
   Result<orchestrator::FetchedFile> fetch_leftover_file(const std::string& remote_path,
                                                         const std::string& local_path) override;
 
@@ -87,7 +90,7 @@ class OnHostPort : public orchestrator::HostPort {
   void note(const std::string& text);
 
   model::HostInfo info_;
-  SshHostPort& streaming_;
+  SshHostControl& streaming_;
   host::HostConnection& conn_;
   host::PortResolver resolver_;
   OnHostSettings settings_;
@@ -100,14 +103,14 @@ class OnHostPort : public orchestrator::HostPort {
   uint64_t next_token_ = 1;
 };
 
-/// orchestrator::HostConnector that gives an OnHostPort per host, over the SSH host
+/// orchestrator::HostConnector that gives an OnHostControl per host, over the SSH host
 /// ports of `ssh` (whose connections the captures use).
 class OnHostConnector : public orchestrator::HostConnector {
  public:
   OnHostConnector(SshHostConnector& ssh, OnHostSettings settings, OnHostEvents events)
       : ssh_(ssh), settings_(std::move(settings)), events_(std::move(events)) {}
 
-  Result<orchestrator::HostPort*> connect(const model::HostInfo& host) override;
+  Result<orchestrator::HostControl*> connect(const model::HostInfo& host) override;
   void prepare(const model::HostInfo& host) override { ssh_.prepare(host); }
 
   /// Every port's kept files.
@@ -118,7 +121,7 @@ class OnHostConnector : public orchestrator::HostConnector {
   OnHostSettings settings_;
   OnHostEvents events_;
   mutable std::mutex mu_;
-  std::map<std::string, std::unique_ptr<OnHostPort>> ports_;  // by host ref (or name)
+  std::map<std::string, std::unique_ptr<OnHostControl>> ports_;  // by host ref (or name)
 };
 
 }  // namespace vmc::session

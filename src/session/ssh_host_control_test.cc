@@ -1,4 +1,4 @@
-#include "session/ssh_host_port.h"
+#include "session/ssh_host_control.h"
 
 #include <gtest/gtest.h>
 
@@ -20,14 +20,14 @@ class DropSink : public orchestrator::FrameSink {
   std::vector<std::pair<std::string, uint64_t>> drops;
 };
 
-class SshHostPortTest : public ::testing::Test {
+class SshHostControlTest : public ::testing::Test {
  protected:
-  SshHostPortTest() {
+  SshHostControlTest() {
     conn_ = new host::FakeHostConnection("esx01");
     host_.name = "esx01";
     host_.ref.value = "host-1";
     host_.version = "8.0.3";
-    port_ = std::make_unique<SshHostPort>(host_, std::unique_ptr<host::HostConnection>(conn_));
+    port_ = std::make_unique<SshHostControl>(host_, std::unique_ptr<host::HostConnection>(conn_));
     pin_.host = host_.ref;
     pin_.host_name = "esx01";
     pin_.port_id = 33554440;
@@ -46,14 +46,14 @@ class SshHostPortTest : public ::testing::Test {
 
   host::FakeHostConnection* conn_ = nullptr;  // owned by port_
   model::HostInfo host_;
-  std::unique_ptr<SshHostPort> port_;
+  std::unique_ptr<SshHostControl> port_;
   Pin pin_;
   DropSink sink_;
 };
 
 // pktcap-uw's own count of dropped frames ("dropped N packets") reaches the sink when
 // the capture is stopped, before the runtime closes the pin.
-TEST_F(SshHostPortTest, StoppedCaptureReportsPktcapsDroppedCount) {
+TEST_F(SshHostControlTest, StoppedCaptureReportsPktcapsDroppedCount) {
   auto h = start();
   conn_->handler = [&](const std::vector<std::string>& argv) -> std::optional<Result<host::ExecResult>> {
     if (argv == std::vector<std::string>{"kill", std::to_string(h.pid)}) {
@@ -73,7 +73,7 @@ TEST_F(SshHostPortTest, StoppedCaptureReportsPktcapsDroppedCount) {
 
 // A capture that ends by itself reports its count once, when its end is seen; one that
 // printed no count reports nothing (unknown is not zero).
-TEST_F(SshHostPortTest, CaptureEndingByItselfReportsItsCountOnce) {
+TEST_F(SshHostControlTest, CaptureEndingByItselfReportsItsCountOnce) {
   auto h = start();
   proc().emit_stderr_line("Dumped 5 packet to file -, dropped 2 packets.");
   proc().exit(host::ProcessExit{1, "", false, "exited with status 1"});
@@ -91,7 +91,7 @@ TEST_F(SshHostPortTest, CaptureEndingByItselfReportsItsCountOnce) {
 }
 
 // A lost connection: the status says so, and since when the host was silent.
-TEST_F(SshHostPortTest, LostConnectionTellsSinceWhen) {
+TEST_F(SshHostControlTest, LostConnectionTellsSinceWhen) {
   auto h = start();
   const auto heard = std::chrono::system_clock::now() - std::chrono::seconds(5);
   proc().exit(host::ProcessExit{std::nullopt, "", true, "esx01: SSH connection lost", heard});

@@ -1,4 +1,5 @@
-// The side effects the orchestrator needs, as small interfaces. The lead glues the real
+// The seams: the side effects the orchestrator needs, as small interfaces (HostControl,
+// HostConnector, VCenterApi, Clock, Sink). The lead glues the real
 // adapters (vsphere/, host/, capture/) to them; tests use the recording fakes of
 // fakes_test_support.h. Nothing here knows about SOAP, SSH or pcap.
 #pragma once
@@ -60,7 +61,7 @@ struct CaptureHandle {
   std::string remote_file;
 };
 
-/// A file brought home from a host (HostPort::fetch_leftover_file).
+/// A file brought home from a host (HostControl::fetch_leftover_file).
 struct FetchedFile {
   uint64_t bytes = 0;
   std::string sha256;
@@ -89,10 +90,12 @@ struct CaptureStatus {
   std::optional<model::TimePoint> since;
 };
 
-/// One ESXi host, reached over SSH.
-class HostPort {
+/// What the session does on one ESXi host (over SSH): find a NIC's switch port, start,
+/// watch and stop pktcap-uw, undo what a crashed session left there. ("Port" in this
+/// code is always a switch port.)
+class HostControl {
  public:
-  virtual ~HostPort() = default;
+  virtual ~HostControl() = default;
   /// The switch port ID of the NIC with this MAC on this host; nullopt when the host has
   /// no port for it (yet); an error when the host could not be asked.
   virtual Result<std::optional<int64_t>> resolve_port(const std::string& mac) = 0;
@@ -114,11 +117,12 @@ class HostPort {
                                                   const std::string& local_path) = 0;
 };
 
-/// Gives the connection to a host, made once and reused (the connector owns it).
+/// Gives the HostControl of a host, its connection made once and reused (the connector
+/// owns it).
 class HostConnector {
  public:
   virtual ~HostConnector() = default;
-  virtual Result<HostPort*> connect(const model::HostInfo& host) = 0;
+  virtual Result<HostControl*> connect(const model::HostInfo& host) = 0;
   /// Starts making the connection in the background, so that a later connect() (after
   /// a vMotion, DRS or HA move to this host) finds it ready. Failures are left for
   /// connect() to report. Returns at once.
@@ -127,14 +131,14 @@ class HostConnector {
 
 /// vCenter as the orchestrator sees it: the watcher's current view and event stream,
 /// and the DRS override steps.
-class VCenterPort {
+class VCenterApi {
  public:
-  virtual ~VCenterPort() = default;
+  virtual ~VCenterApi() = default;
   /// Current state of every watched VM.
   virtual Result<std::vector<model::VmInfo>> watched_vms() = 0;
   /// Hosts the watched VMs can run on, and hosts named by uplink targets.
   virtual Result<std::vector<model::HostInfo>> hosts() = 0;
-  /// The host's ports as the API lists them (may lack VM ports: then HostPort resolves).
+  /// The host's ports as the API lists them (may lack VM ports: then HostControl resolves).
   virtual Result<std::vector<model::PortInfo>> host_ports(const model::MoRef& host) = 0;
   /// Waits up to `max_wait` for the next event; nullopt when none came. A zero wait
   /// returns only events already received (no round trip to vCenter).

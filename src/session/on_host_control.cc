@@ -129,6 +129,8 @@ Result<CaptureHandle> OnHostControl::start_capture(const orchestrator::CaptureRe
   if (!pid) {
     return Error("pktcap.no-pid", info_.name + ": pktcap-uw started but its PID never arrived");
   }
+  // As for a streamed capture: the file records from the "Vsock connection" line on.
+  cap->proc->wait_connected(std::chrono::seconds(2));
   std::string token = info_.name + "#onhost" + std::to_string(n);
   {
     std::lock_guard lk(mu_);

@@ -137,6 +137,7 @@ class OnHostControlTest : public ::testing::Test {
       } else if (p.argv.at(0) == "pktcap-uw") {
         auto o = std::find(p.argv.begin(), p.argv.end(), "-o");
         if (o != p.argv.end() && o + 1 != p.argv.end()) files_[*(o + 1)] = next_file_;
+        p.emit_stderr_line("pktcap: Vsock connection from port 1096 cid 2.");  // recording
       }
     };
     host_.name = "esx01";

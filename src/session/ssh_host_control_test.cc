@@ -24,6 +24,10 @@ class SshHostControlTest : public ::testing::Test {
  protected:
   SshHostControlTest() {
     conn_ = new host::FakeHostConnection("esx01");
+    // pktcap-uw's last start-up line: start_capture() returns once it is seen.
+    conn_->on_start = [](host::FakeProcess& p) {
+      if (p.argv.at(0) == "pktcap-uw") p.emit_stderr_line("pktcap: Vsock connection from port 1096 cid 2.");
+    };
     host_.name = "esx01";
     host_.ref.value = "host-1";
     host_.version = "8.0.3";

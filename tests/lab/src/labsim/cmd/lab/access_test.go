@@ -3,18 +3,12 @@ package main
 import (
 	"context"
 	"net"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/vmware/govmomi"
-	"github.com/vmware/govmomi/find"
-	"github.com/vmware/govmomi/session"
-	"github.com/vmware/govmomi/vim25"
 	"github.com/vmware/govmomi/vim25/methods"
 	"github.com/vmware/govmomi/vim25/mo"
-	"github.com/vmware/govmomi/vim25/soap"
 	"github.com/vmware/govmomi/vim25/types"
 
 	"labsim/world"
@@ -24,21 +18,7 @@ import (
 func hostConfig(t *testing.T, l *labRun, host string) (sshRunning bool, lockdown string) {
 	t.Helper()
 	ctx := context.Background()
-	u, _ := url.Parse(l.vc.URL())
-	sc := soap.NewClient(u, false)
-	if err := sc.SetRootCAs(l.vc.CAPath()); err != nil {
-		t.Fatal(err)
-	}
-	c, err := vim25.NewClient(ctx, sc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	gc := &govmomi.Client{Client: c, SessionManager: session.NewManager(c)}
-	if err := gc.Login(ctx, url.UserPassword(l.vc.User(), l.vc.Password())); err != nil {
-		t.Fatal(err)
-	}
-	defer gc.Logout(ctx)
-	f := find.NewFinder(c, true)
+	_, f := vcClient(t, l)
 	h, err := f.HostSystem(ctx, "/"+l.vc.Datacenter()+"/host/*/"+host)
 	if err != nil {
 		t.Fatal(err)
@@ -145,21 +125,9 @@ func TestServiceAndLockdownThroughVCenterReachTheHostsSSH(t *testing.T) {
 		t.Fatalf("login before any change: %v", err)
 	}
 	ctx := context.Background()
-	u, _ := url.Parse(l.vc.URL())
-	sc := soap.NewClient(u, false)
-	if err := sc.SetRootCAs(l.vc.CAPath()); err != nil {
-		t.Fatal(err)
-	}
-	c, err := vim25.NewClient(ctx, sc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	gc := &govmomi.Client{Client: c, SessionManager: session.NewManager(c)}
-	if err := gc.Login(ctx, url.UserPassword(l.vc.User(), l.vc.Password())); err != nil {
-		t.Fatal(err)
-	}
-	defer gc.Logout(ctx)
-	h, err := find.NewFinder(c, true).HostSystem(ctx, "/"+l.vc.Datacenter()+"/host/*/esx02")
+	gc, f := vcClient(t, l)
+	c := gc.Client
+	h, err := f.HostSystem(ctx, "/"+l.vc.Datacenter()+"/host/*/esx02")
 	if err != nil {
 		t.Fatal(err)
 	}
